@@ -1,0 +1,25 @@
+#!/bin/bash
+# Run apt-get against a newer Debian suite without touching the system's apt
+# configuration: a private state folder, its own sources file, download/source only.
+#   scripts/apt-other-suite.sh SUITE download PKG...   (SUITE: trixie, sid, experimental)
+#   scripts/apt-other-suite.sh SUITE source PKG...
+# Files land in the current directory. Nothing is ever installed.
+set -euo pipefail
+suite=$1; shift
+case "$1" in download|source) ;; *) echo "only 'download' and 'source' are allowed" >&2; exit 2;; esac
+root=${POWNER_APT_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/powner/apt-$suite}
+mkdir -p "$root/lists/partial" "$root/cache/archives/partial"
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+mirror=${mirror:-http://deb.debian.org/debian}
+cat > "$root/sources.list" <<SRC
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
+SRC
+opts=(-o Dir::Etc::SourceList="$root/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o Dir::State::Lists="$root/lists" -o Dir::Cache="$root/cache"
+      -o Dir::State::Status=/var/lib/dpkg/status -o APT::Get::AllowUnauthenticated=false)
+if [ ! -e "$root/lists/.updated" ] || [ -n "$(find "$root/lists/.updated" -mmin +1440)" ]; then
+	apt-get "${opts[@]}" update -qq
+	touch "$root/lists/.updated"
+fi
+apt-get "${opts[@]}" "$@"

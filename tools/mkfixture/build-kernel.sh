@@ -1,0 +1,51 @@
+#!/bin/bash
+# Fetch a Debian kernel source package, optionally apply a patch series, and build a
+# minimal page_owner kernel for the fixture guests.
+#   build-kernel.sh VERSION WORKDIR [PATCHDIR]
+#     VERSION  7.3 (experimental), 6.12 (trixie) or 6.1 (bookworm)
+#     WORKDIR  gets linux-source-VERSION/ (the built tree)
+#     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ver=$1 work=$2 patches=${3:-}
+case $ver in
+	7.3) suite=experimental ;;
+	6.12) suite=trixie ;;
+	6.1) suite=bookworm ;;
+	*) echo "unknown kernel version $ver" >&2; exit 2 ;;
+esac
+mkdir -p "$work"; cd "$work"
+src=$work/linux-source-$ver
+if [ ! -d "$src" ]; then
+	if [ $suite = bookworm ]; then apt-get download "linux-source-$ver"
+	else "$top/scripts/apt-other-suite.sh" $suite download "linux-source-$ver"; fi
+	deb=$(ls -t linux-source-"${ver}"_*.deb | head -1)
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' | tar xJ
+	echo "$deb" > "$src/.debian-package"
+	if [ -n "$patches" ]; then
+		for p in "$patches"/*.patch; do echo "applying ${p##*/}"; patch -d "$src" -p1 --quiet < "$p"; done
+	fi
+fi
+cd "$src"
+make -s ARCH=x86_64 tinyconfig
+scripts/kconfig/merge_config.sh -m .config "$here/kconfig/base.config" \
+	$( [ -f "$here/kconfig/$ver.config" ] && echo "$here/kconfig/$ver.config") >/dev/null
+make -s ARCH=x86_64 olddefconfig
+# every option the fragment asks for must have survived olddefconfig
+bad=0
+while IFS= read -r line; do
+	case $line in CONFIG_*=*) ;; *) continue ;; esac
+	opt=${line%%=*} val=${line#*=}
+	if [ "$val" = n ]; then grep -q "^$opt=" .config && { echo "kconfig: $opt should be off" >&2; bad=1; }
+	else grep -qx "$line" .config || echo "kconfig: note: $line not taken ($(grep "^$opt=" .config || echo unset))" >&2; fi
+done < <(cat "$here/kconfig/base.config" "$here/kconfig/$ver.config" 2>/dev/null)
+for must in CONFIG_PAGE_OWNER=y CONFIG_NUMA=y CONFIG_SPARSEMEM_VMEMMAP=y CONFIG_DEBUG_INFO_DWARF5=y \
+	CONFIG_DEBUG_INFO_BTF=y CONFIG_KALLSYMS_ALL=y CONFIG_MEMCG=y CONFIG_MODULES=y CONFIG_CRASH_DUMP=y \
+	CONFIG_FW_CFG_SYSFS=y CONFIG_RANDOMIZE_BASE=y; do
+	grep -qx "$must" .config || { echo "kconfig: $must is required" >&2; bad=1; }
+done
+[ $bad = 0 ] || exit 1
+t0=$(date +%s)
+make -s ARCH=x86_64 -j"$(nproc)" vmlinux bzImage modules  # modules: Module.symvers for po_mod
+echo "build: $(( $(date +%s) - t0 )) s" | tee "$work/build-time-$ver.txt"

@@ -1,0 +1,268 @@
+// Quiet capture of page_owner outputs in the fixture guest.
+//   po_capture PLAN SHM [crash]      (SHM: the ivshmem BAR, /sys/bus/pci/devices/.../resource2)
+// PLAN lines (read before anything is captured):
+//   view NAME PATH [THRESHOLD]   read PATH; with THRESHOLD, write it to count_threshold first
+//   filter NAME COMMAND...       open page_owner read-write, write COMMAND, read to the end
+//   reject NAME COMMAND...       open page_owner read-write, write COMMAND, record the errno
+//   full NAME                    plain reads A, B, C of page_owner; A is kept, all must agree
+// Every capture is stored in SHM as "POWNER-FRAME <name> <length>\n<bytes>" from offset 4096;
+// the last frame, "results", has one line per capture ("<name> ok <bytes>" or "<name> errno
+// <n> <text>"); offset 0 gets "POWNER-SHM <end>\n" once everything is stored.
+// Nothing forks or execs here, and nothing leaves the guest through the kernel: the
+// captures go to a QEMU ivshmem region mapped into this process, which the host reads
+// after the guest is gone. Everything is opened, allocated, prefaulted and locked before
+// the first read and the per-CPU LRU batches are drained, so the kernel's page state
+// stays as it was read until the crash.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 96
+#define BUF_SIZE (32UL << 20)
+#define READ_CHUNK 65536
+#define PAGE_OWNER "/sys/kernel/debug/page_owner"
+#define THRESHOLD "/sys/kernel/debug/page_owner_stacks/count_threshold"
+
+enum what { VIEW, FILTER, REJECT, FULL };
+/* fd[0] for the capture, fd[1] for the re-read: debugfs attribute files cannot seek */
+struct item { enum what what; char name[64]; char arg[256]; long threshold; int fd[2];
+	      long len; unsigned long long hash; };
+
+static struct item items[MAX_ITEMS];
+#define MAX_THRESHOLD_WRITES 32
+static int nitems, sysrq_fd = -1;
+static int threshold_fds[MAX_THRESHOLD_WRITES], nthreshold_fds, threshold_used;
+static char *buf_x, *buf_y, *results;
+static int full_c_fd = -1;
+static size_t results_len;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "po_capture: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static char *shm;
+static size_t shm_size, shm_pos = 4096;
+
+static void frame(const char *name, const char *p, size_t n)
+{
+	char hdr[128];
+	int h = snprintf(hdr, sizeof hdr, "POWNER-FRAME %s %zu\n", name, n);
+	if (shm_pos + (size_t)h + n > shm_size) fail("shared memory too small for %s", name);
+	memcpy(shm + shm_pos, hdr, (size_t)h);
+	memcpy(shm + shm_pos + h, p, n);
+	shm_pos += (size_t)h + n;
+}
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	results_len += (size_t)vsnprintf(results + results_len, (1 << 20) - results_len, fmt, ap);
+	va_end(ap);
+}
+
+static unsigned long long fnv1a(const char *p, long n)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (long i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Read a freshly opened file to EOF the way cat does; returns length or -errno. */
+static long slurp(int fd, char *buf)
+{
+	size_t len = 0;
+	for (;;) {
+		if (len + READ_CHUNK > BUF_SIZE) return -EFBIG;
+		ssize_t r = read(fd, buf + len, READ_CHUNK);
+		if (r == 0) return (long)len;
+		if (r < 0) { if (errno == EINTR) continue; return -errno; }
+		len += (size_t)r;
+	}
+}
+
+static void set_threshold(long t)
+{
+	char s[32];
+	int n = snprintf(s, sizeof s, "%ld", t);
+	if (threshold_used == nthreshold_fds) fail("out of count_threshold descriptors");
+	if (write(threshold_fds[threshold_used++], s, (size_t)n) != n)
+		fail("count_threshold: %s", strerror(errno));
+}
+
+static void parse_plan(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	if (!f) fail("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f)) {
+		char kind[16], name[64], rest[256] = "";
+		line[strcspn(line, "\n")] = 0;
+		if (!line[0] || line[0] == '#') continue;
+		if (nitems == MAX_ITEMS) fail("plan too long");
+		if (sscanf(line, "%15s %63s %255[^\n]", kind, name, rest) < 2) fail("bad plan line: %s", line);
+		struct item *it = &items[nitems++];
+		snprintf(it->name, sizeof it->name, "%s", name);
+		it->threshold = -1;
+		if (!strcmp(kind, "view")) {
+			it->what = VIEW;
+			if (sscanf(rest, "%255s %ld", it->arg, &it->threshold) < 1) fail("view needs a path");
+			for (int k = 0; k < 2; k++) it->fd[k] = open(it->arg, O_RDONLY);
+		} else if (!strcmp(kind, "filter") || !strcmp(kind, "reject")) {
+			it->what = kind[0] == 'f' ? FILTER : REJECT;
+			snprintf(it->arg, sizeof it->arg, "%s", rest);
+			it->fd[0] = open(PAGE_OWNER, O_RDWR);
+			it->fd[1] = 0;
+		} else if (!strcmp(kind, "full")) {
+			it->what = FULL;
+			for (int k = 0; k < 2; k++) it->fd[k] = open(PAGE_OWNER, O_RDONLY);
+		} else {
+			fail("unknown plan item %s", kind);
+		}
+		if (it->fd[0] < 0 || it->fd[1] < 0) fail("open for %s: %s", name, strerror(errno));
+	}
+	fclose(f);
+}
+
+/* Adding F_SEAL_WRITE to a memfd whose page sits in another CPU's LRU batch makes the
+ * kernel run lru_add_drain_all(): pending PG_lru/active changes land now, not later. */
+static void *touch_memfd(void *arg)
+{
+	int fd = *(int *)arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof set, &set);
+	if (pwrite(fd, "x", 1, 0) != 1) fail("memfd write");
+	return NULL;
+}
+
+static void drain_lru_batches(void)
+{
+	for (int round = 0; round < 2; round++) {
+		int fd = memfd_create("po_drain", MFD_ALLOW_SEALING);
+		pthread_t t;
+		if (fd < 0) fail("memfd_create: %s", strerror(errno));
+		pthread_create(&t, NULL, touch_memfd, &fd);
+		pthread_join(t, NULL);
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE)) fail("F_SEAL_WRITE: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+static void capture(struct item *it, char *buf, int send)
+{
+	long n;
+	if (it->what == FILTER || it->what == REJECT) {
+		ssize_t w = write(it->fd[0], it->arg, strlen(it->arg));
+		if (w < 0) { note("%s errno %d %s\n", it->name, errno, strerror(errno)); return; }
+		if (it->what == REJECT) { note("%s accepted\n", it->name); return; }
+	}
+	if (it->threshold >= 0) set_threshold(it->threshold);
+	n = slurp(it->fd[0], buf);
+	if (it->threshold >= 0) set_threshold(0);
+	if (n < 0) { note("%s errno %ld %s\n", it->name, -n, strerror((int)-n)); return; }
+	note("%s ok %ld\n", it->name, n);
+	it->len = n;
+	it->hash = fnv1a(buf, n);
+	if (send) frame(it->name, buf, (size_t)n);
+}
+
+static char *huge_buffer(size_t len)
+{
+	size_t al = 2UL << 20;
+	char *raw = mmap(NULL, len + al, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) fail("mmap: %s", strerror(errno));
+	char *p = (char *)(((unsigned long)raw + al - 1) & ~(al - 1));
+	madvise(p, len, MADV_HUGEPAGE);
+	/* not zeros: the THP shrinker splits huge pages whose subpages are mostly zero
+	 * and frees those subpages under memory pressure */
+	memset(p, 0x5a, len);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	cpu_set_t set;
+	if (argc < 3) fail("usage: po_capture PLAN PORT [crash]");
+	int crash = argc > 3 && !strcmp(argv[3], "crash");
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof set, &set)) fail("sched_setaffinity: %s", strerror(errno));
+	parse_plan(argv[1]);
+	int shm_fd = open(argv[2], O_RDWR | O_SYNC);
+	if (shm_fd < 0) fail("%s: %s", argv[2], strerror(errno));
+	shm_size = (size_t)lseek(shm_fd, 0, SEEK_END);
+	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+	if (shm == MAP_FAILED) fail("mmap %s: %s", argv[2], strerror(errno));
+	for (int i = 0; i < MAX_THRESHOLD_WRITES; i++)
+		if ((threshold_fds[nthreshold_fds] = open(THRESHOLD, O_WRONLY)) >= 0) nthreshold_fds++;
+	if ((full_c_fd = open(PAGE_OWNER, O_RDONLY)) < 0) fail("open page_owner: %s", strerror(errno));
+	if (crash && (sysrq_fd = open("/proc/sysrq-trigger", O_WRONLY)) < 0) fail("sysrq-trigger");
+	memset(shm, 0, shm_size);  /* fault the whole region in now */
+
+	/* huge pages: a few order-9 records instead of thousands of buffer pages */
+	buf_x = huge_buffer(BUF_SIZE);
+	buf_y = huge_buffer(BUF_SIZE);
+	results = huge_buffer(1 << 20);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE)) fail("mlockall: %s", strerror(errno));
+
+	drain_lru_batches();
+	sleep(3);  /* the drain thread's stack and task are freed through RCU: let that finish */
+
+	/* views first, page_owner filters and rejected writes next, full reads last */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nitems; i++)
+			if ((pass == 0) == (items[i].what == VIEW)) {
+				if (items[i].what != FULL) capture(&items[i], buf_x, 1);
+			}
+	for (int i = 0; i < nitems; i++) {
+		struct item *it = &items[i];
+		if (it->what != FULL) continue;
+		long a = slurp(it->fd[0], buf_x), b = slurp(it->fd[1], buf_y);
+		if (a < 0 || b < 0) { note("%s errno %ld\n", it->name, a < 0 ? -a : -b); continue; }
+		frame(it->name, buf_x, (size_t)a);
+		note("%s ok %ld\n", it->name, a);
+		note("%s A==B %s\n", it->name, a == b && !memcmp(buf_x, buf_y, (size_t)a) ? "yes" : "no");
+		long c = slurp(full_c_fd, buf_y);
+		note("%s A==C %s\n", it->name, a == c && !memcmp(buf_x, buf_y, (size_t)a) ? "yes" : "no");
+	}
+	/* the views again: they must not have moved either */
+	for (int i = 0; i < nitems; i++) {
+		struct item *it = &items[i];
+		if (it->what != VIEW) continue;
+		if (it->threshold >= 0) set_threshold(it->threshold);
+		long a = slurp(it->fd[1], buf_y);
+		if (it->threshold >= 0) set_threshold(0);
+		int same = a == it->len && fnv1a(buf_y, a) == it->hash;
+		note("%s again %s\n", it->name, same ? "same" : "changed");
+		if (!same && a >= 0) {
+			char name[80];
+			snprintf(name, sizeof name, "%s.again", it->name);
+			frame(name, buf_y, (size_t)a);
+		}
+	}
+	frame("results", results, results_len);
+	char head[64];
+	int h = snprintf(head, sizeof head, "POWNER-SHM %zu\n", shm_pos);
+	memcpy(shm, head, (size_t)h);
+	msync(shm, shm_size, MS_SYNC);
+	if (crash && write(sysrq_fd, "c", 1) != 1) fail("sysrq: %s", strerror(errno));
+	if (!crash) for (;;) pause();  /* the host stops the guest and dumps it */
+	return 0;
+}

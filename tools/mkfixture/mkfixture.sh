@@ -1,0 +1,90 @@
+#!/bin/bash
+# Make one page_owner fixture: build (or reuse) a kernel, boot it under QEMU with a
+# NUMA topology, run the workload, capture the live page_owner outputs quietly, dump.
+#   mkfixture.sh [options] SETDIR NAME
+#     writes SETDIR/NAME/ (dumps, captures, manifest) and SETDIR/vmlinux.xz + SETDIR/config,
+#     which all fixtures of one kernel build share (tests/vmcores/7.3 numa2, say)
+#     --kernel VER       7.3 | 6.12 | 6.1                        (default 7.3)
+#     --patches DIR      patch series applied to the kernel source (kernel/patches/VER)
+#     --topology T       numa2 (two nodes with memory) | numa3-memless (+ a node without)
+#     --mem SIZE         guest memory, split evenly over the nodes with memory (default 512M)
+#     --dumps LIST       which filtered dumps to keep: d31 (makedumpfile -c -d 31), d23 (-c -d 23:
+#                        keeps the compound tail pages 7.x's d31 drops), elf (-E -d 31, stored
+#                        xz-compressed)                                       (default d31,d23)
+#     --dump METHOD      kdump (crashkernel + makedumpfile in the crash kernel, default)
+#                        | qemu (QMP dump-guest-memory, filtered with makedumpfile on the host)
+#     --work DIR         build folder, reused between runs (default ~/.cache/powner/fixtures)
+# Run by hand; never by the test suite. See tests/vmcores/README.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ver=7.3 patches="" topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
+while [ $# -gt 2 ]; do
+	case $1 in
+		--kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
+		--mem) mem=$2 ;; --dump) dump=$2 ;; --dumps) dumps=$2 ;; --work) work=$2 ;;
+		*) echo "unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+[ $# -eq 2 ] || { sed -n '2,18p' "$0"; exit 2; }
+set_dir=$(realpath -m "$1") name=$2
+out=$set_dir/$name
+log() { echo "mkfixture: $*" >&2; }
+"$top/scripts/install-deps.sh" fixtures
+
+# 1. kernel
+build=$work/$ver${patches:+-patched}
+src=$build/linux-source-$ver
+if [ ! -f "$src/Module.symvers" ] || [ ! -f "$src/arch/x86/boot/bzImage" ]; then
+	"$here/build-kernel.sh" "$ver" "$build" "$patches"
+fi
+kernel_release=$(cat "$src/include/config/kernel.release")
+
+# 2. guest programs and initramfs images
+g=$build/guest; rm -rf "$g"; mkdir -p "$g"
+cp -r "$here/guest/po_mod" "$g/"
+make -s -C "$src" M="$g/po_mod" modules >/dev/null
+gcc -O2 -static -Wall -o "$g/po_work" "$here/guest/po_work.c"
+gcc -O2 -static -Wall -pthread -o "$g/po_capture" "$here/guest/po_capture.c"
+"$here/mkinitramfs.sh" "$g" "$src/arch/x86/boot/bzImage" "$here/guest"
+
+# 3. boot, capture, dump
+rm -rf "$out"; mkdir -p "$out"
+t0=$(date +%s)
+"$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
+	"$src/arch/x86/boot/bzImage" "$g/initramfs.cpio.gz" "$out/raw"
+log "guest run: $(( $(date +%s) - t0 )) s"
+
+# 4. host side: split the captures, rebuild the dumps, check, describe
+python3 "$here/split-captures.py" "$out/raw/capture.shm" "$out/captures"
+want() { case ",$dumps," in *",$1,"*) return 0;; esac; return 1; }
+case $dump in
+	kdump)
+		for d in d31 d23; do want $d && makedumpfile -R "$out/vmcore.$d" < "$out/raw/vmcore.$d.flat" >/dev/null; done
+		want elf && makedumpfile -R "$out/raw/vmcore.d31.elf" < "$out/raw/vmcore.d31.elf.flat" >/dev/null ;;
+	qemu)
+		python3 "$here/fix_qemu_elf.py" "$out/raw/vmcore.qemu.elf"
+		for d in 31 23; do want d$d && makedumpfile -c -d $d "$out/raw/vmcore.qemu.elf" "$out/vmcore.d$d" >/dev/null; done
+		want elf && makedumpfile -E -d 31 "$out/raw/vmcore.qemu.elf" "$out/raw/vmcore.d31.elf" >/dev/null ;;
+esac
+want elf && xz -T0 -6 -c "$out/raw/vmcore.d31.elf" > "$out/vmcore.d31.elf.xz"
+(cd "$out/captures" && tar --sort=name --mtime=@0 --owner=0 --group=0 -cf - *.txt) | xz -T0 -9 > "$out/captures.tar.xz"
+cp "$out/raw/console.log" "$out/console.log"
+[ -f "$out/raw/dmesg.txt" ] && cp "$out/raw/dmesg.txt" "$out/"
+# the debug-only image (as distributions ship it): DWARF, symbols, BTF, no code; shared by
+# every fixture of this build
+objcopy --only-keep-debug "$src/vmlinux" "$out/raw/vmlinux"
+bid=$(readelf -n "$out/raw/vmlinux" | sed -n 's/.*Build ID: //p')
+if [ "$(cat "$set_dir/build-id" 2>/dev/null)" != "$bid" ]; then
+	[ -f "$set_dir/build-id" ] && log "replacing the set's vmlinux (build id $(cat "$set_dir/build-id") -> $bid): regenerate its other fixtures"
+	xz -T1 -9 -c "$out/raw/vmlinux" > "$set_dir/vmlinux.xz"
+	cp "$src/.config" "$set_dir/config"
+	echo "$bid" > "$set_dir/build-id"
+fi
+python3 "$here/write-manifest.py" --out "$out" --kernel "$ver" --release "$kernel_release" \
+	--vmlinux "$src/vmlinux" --source "$(cat "$src/.debian-package")" --patches "${patches:-}" \
+	--topology "$topology" --mem "$mem" --dump "$dump" --workload "$here/guest/po_work.c" \
+	--set "$set_dir" --command "$0 --kernel $ver ${patches:+--patches $patches }--topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
+rm -rf "$out/raw" "$out/captures"
+log "done: $out"

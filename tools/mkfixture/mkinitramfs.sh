@@ -1,0 +1,35 @@
+#!/bin/bash
+# Build the guest's initramfs images in DIR (which holds po_work, po_capture, po_mod/po_mod.ko):
+#   DIR/kdump.cpio.gz      busybox + makedumpfile, run by the crash kernel
+#   DIR/initramfs.cpio.gz  busybox + kexec + workload + capture + the crash kernel payload
+#   mkinitramfs.sh DIR BZIMAGE GUESTSRC
+set -euo pipefail
+dir=$1 bzimage=$2 gsrc=$3
+# a dynamic binary with its shared libraries at the same paths
+copy_bin() {
+	local root=$1 bin=$2 dst=$3
+	mkdir -p "$root$(dirname "$dst")"; cp "$bin" "$root$dst"
+	for l in $(ldd "$bin" | grep -o '/[^ ]*'); do mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"; done
+}
+skeleton() {
+	rm -rf "$1"; mkdir -p "$1"/{bin,sbin,proc,sys,dev,tmp}
+	cp /bin/busybox "$1/bin/busybox"; ln -s busybox "$1/bin/sh"
+	mknod -m 600 "$1/dev/console" c 5 1; mknod -m 666 "$1/dev/null" c 1 3
+}
+pack() { (cd "$1" && find . | sort | cpio -o -H newc --quiet | gzip -9) > "$2"; }
+
+k=$dir/kdump-root
+skeleton "$k"
+copy_bin "$k" /usr/bin/makedumpfile /bin/makedumpfile
+cp "$gsrc/init-kdump" "$k/init"
+pack "$k" "$dir/kdump.cpio.gz"
+
+r=$dir/root
+skeleton "$r"
+mkdir -p "$r/kdump"
+cp "$gsrc/init" "$r/init"
+cp "$dir/po_work" "$dir/po_capture" "$r/bin/"
+cp "$dir/po_mod/po_mod.ko" "$r/po_mod.ko"
+copy_bin "$r" /usr/sbin/kexec /bin/kexec
+cp "$bzimage" "$r/kdump/bzImage"; cp "$dir/kdump.cpio.gz" "$r/kdump/capture.cpio.gz"
+pack "$r" "$dir/initramfs.cpio.gz"

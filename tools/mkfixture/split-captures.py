@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Split po_capture's shared memory ("POWNER-SHM <end>\\n" at 0, then from offset 4096
+"POWNER-FRAME <name> <length>\\n<bytes>" frames up to <end>) into one file per capture,
+and check that the guest was quiet.
+
+usage: split-captures.py SHM OUTDIR
+Writes OUTDIR/<name>.txt for every capture, OUTDIR/results.txt (the guest's own verdicts:
+errno of each rejected write, whether the repeated reads agreed). Fails when the repeated
+reads of page_owner or of the stack views differ: such a fixture would not match its dump."""
+import os
+import sys
+
+def frames(data):
+    head = data[:data.index(b"\n")].decode()
+    tag, end = head.split(" ")
+    if tag != "POWNER-SHM":
+        raise SystemExit("the capture did not finish")
+    pos, end = 4096, int(end)
+    while pos < end:
+        nl = data.index(b"\n", pos)
+        tag, name, length = data[pos:nl].decode().split(" ")
+        if tag != "POWNER-FRAME":
+            raise SystemExit(f"bad frame header at {pos}")
+        start = nl + 1
+        yield name, data[start:start + int(length)]
+        pos = start + int(length)
+
+def main(stream, outdir):
+    os.makedirs(outdir, exist_ok=True)
+    results = None
+    with open(stream, "rb") as f:
+        data = f.read()
+    for name, body in frames(data):
+        if name == "results":
+            results = body.decode()
+            name = "results"
+        with open(os.path.join(outdir, name + ".txt"), "wb") as out:
+            out.write(body)
+    if results is None:
+        raise SystemExit("no results frame: the capture did not finish")
+    bad = [l for l in results.splitlines()
+           if l.endswith(" no") or l.endswith(" changed") or (" errno " in l and not l.startswith("write."))]
+    if bad:
+        raise SystemExit("the guest was not quiet or a capture failed:\n  " + "\n  ".join(bad))
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
