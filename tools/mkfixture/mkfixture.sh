@@ -68,6 +68,12 @@ case $dump in
 		for d in 31 23; do want d$d && makedumpfile -c -d $d "$out/raw/vmcore.qemu.elf" "$out/vmcore.d$d" >/dev/null; done
 		want elf && makedumpfile -E -d 31 "$out/raw/vmcore.qemu.elf" "$out/raw/vmcore.d31.elf" >/dev/null ;;
 esac
+# the booted kernel must be the vmlinux we ship (a rebuilt vmlinux with a stale bzImage is not)
+dump_bid=$(/usr/bin/python3 -c 'import kdumpfile, sys
+k = kdumpfile.kdumpfile(sys.argv[1]); k.attr["addrxlat.ostype"] = "linux"
+print(k.attr["linux.vmcoreinfo.lines"]["BUILD-ID"])' "$out/vmcore.d31")
+vmlinux_bid=$(readelf -n "$src/vmlinux" | sed -n 's/.*Build ID: //p')
+[ "$dump_bid" = "$vmlinux_bid" ] || { log "the dump's BUILD-ID $dump_bid is not vmlinux's $vmlinux_bid: rebuild bzImage"; exit 1; }
 want elf && xz -T0 -6 -c "$out/raw/vmcore.d31.elf" > "$out/vmcore.d31.elf.xz"
 (cd "$out/captures" && tar --sort=name --mtime=@0 --owner=0 --group=0 -cf - *.txt) | xz -T0 -9 > "$out/captures.tar.xz"
 cp "$out/raw/console.log" "$out/console.log"

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Unpack the committed fixture sets for the tests: SRC/<kernel>/vmlinux.xz -> DST/<kernel>/vmlinux,
+# SRC/<kernel>/<fixture>/captures.tar.xz -> DST/<kernel>/<fixture>/captures/, *.xz dumps
+# decompressed, the other dumps linked. Skips what is already up to date.
+#   unpack.sh SRC DST
+set -euo pipefail
+src=$1 dst=$2
+for set_dir in "$src"/*/; do
+	[ -f "$set_dir/vmlinux.xz" ] || continue
+	k=$(basename "$set_dir")
+	mkdir -p "$dst/$k"
+	if [ ! "$dst/$k/vmlinux" -nt "$set_dir/vmlinux.xz" ]; then
+		xz -dc "$set_dir/vmlinux.xz" > "$dst/$k/vmlinux.tmp" && mv "$dst/$k/vmlinux.tmp" "$dst/$k/vmlinux"
+	fi
+	for f in "$set_dir"*/manifest.json; do
+		fdir=$(dirname "$f") name=$(basename "$(dirname "$f")")
+		out=$dst/$k/$name
+		mkdir -p "$out"
+		ln -sfn "$dst/$k/vmlinux" "$out/vmlinux"
+		for d in "$fdir"/vmcore.*; do
+			case $d in
+				*.xz) t=$out/$(basename "${d%.xz}")
+				      [ "$t" -nt "$d" ] || { xz -dc "$d" > "$t.tmp" && mv "$t.tmp" "$t"; } ;;
+				*) ln -sfn "$d" "$out/$(basename "$d")" ;;
+			esac
+		done
+		if [ ! "$out/captures/.done" -nt "$fdir/captures.tar.xz" ]; then
+			rm -rf "$out/captures"; mkdir -p "$out/captures"
+			tar -xJf "$fdir/captures.tar.xz" -C "$out/captures"
+			touch "$out/captures/.done"
+		fi
+	done
+done
