@@ -4,7 +4,7 @@
 # decompressed, the other dumps linked. Skips what is already up to date.
 #   unpack.sh SRC DST
 set -euo pipefail
-src=$1 dst=$2
+src=$(realpath "$1") dst=$(realpath -m "$2")
 for set_dir in "$src"/*/; do
 	[ -f "$set_dir/vmlinux.xz" ] || continue
 	k=$(basename "$set_dir")
@@ -17,6 +17,7 @@ for set_dir in "$src"/*/; do
 		out=$dst/$k/$name
 		mkdir -p "$out"
 		ln -sfn "$dst/$k/vmlinux" "$out/vmlinux"
+		ln -sfn "$fdir/console.log" "$out/console.log"
 		for d in "$fdir"/vmcore.*; do
 			case $d in
 				*.xz) t=$out/$(basename "${d%.xz}")

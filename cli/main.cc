@@ -1,0 +1,152 @@
+// powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
+#include "dwarf_types.h"
+#include "engine.h"
+#include "error.h"
+#include "kdump_file.h"
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+constexpr const char* kExamples = R"(
+Examples:
+  powner -c vmcore -s vmlinux                    the whole page_owner file
+  powner -c vmcore -s vmlinux -m handle -n 1     node 1 only, stack handles instead of stacks
+  powner -c vmcore -s vmlinux -n 0,2-3 -o po.txt nodes 0, 2 and 3, into po.txt
+  powner -c vmcore -s vmlinux --stacks stacks --threshold 100
+                                                 stacks holding at least 100 pages
+)";
+
+// Progress on stderr, only when it is a terminal.
+class ProgressLine {
+public:
+  ProgressLine() : enabled_(isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { clear(); }
+  void update(uint64_t done, uint64_t total) {
+    if (!enabled_ || !total) return;
+    std::fprintf(stderr, "\rpowner: %3u%% of %llu pages", static_cast<unsigned>(done * 100 / total),
+                 static_cast<unsigned long long>(total));
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+    shown_ = false;
+  }
+
+private:
+  bool enabled_;
+  bool shown_ = false;
+};
+
+struct Options {
+  std::string vmcore, vmlinux, mode, nodes, output, stacks, filter;
+  std::optional<uint64_t> threshold;
+  bool force = false;
+};
+
+int run(const Options& opt) {
+  using namespace powner;
+  KdumpFile dump(opt.vmcore);
+  const VmcoreInfo& info = dump.vmcoreinfo();
+  DwarfTypes types(opt.vmlinux, info.kaslr_offset().value_or(0));
+  std::string dump_id(info.build_id());
+  std::string file_id = types.build_id();
+  if (!dump_id.empty() && file_id.rfind(dump_id, 0) != 0 && dump_id.rfind(file_id, 0) != 0) {
+    std::string why =
+        fmt::format("{} (build id {}) does not match the dump (Linux {}, build id {})", opt.vmlinux,
+                    file_id.empty() ? "none" : file_id, info.osrelease(), dump_id);
+    if (!opt.force) throw Error(Status::Mismatch, why + "; --force reads it anyway");
+    std::fprintf(stderr, "powner: warning: %s\n", why.c_str());
+  }
+  Engine engine(dump, types, info);
+
+  std::FILE* out = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  if (!opt.output.empty()) {
+    file.reset(std::fopen(opt.output.c_str(), "w"));
+    if (!file) throw Error(Status::Unreadable, opt.output + ": " + std::strerror(errno));
+    out = file.get();
+  }
+  auto write = [&](std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
+      throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+  };
+
+  if (!opt.stacks.empty()) {
+    StackView view = opt.stacks == "stacks"    ? StackView::Stacks
+                     : opt.stacks == "handles" ? StackView::Handles
+                                               : StackView::StacksHandles;
+    write(engine.stacks(view, opt.threshold));
+  } else {
+    Filter filter;
+    std::string command;
+    if (!opt.mode.empty()) command += "mode=" + opt.mode;
+    if (!opt.nodes.empty()) command += (command.empty() ? "nid=" : " nid=") + opt.nodes;
+    if (!opt.filter.empty()) command += (command.empty() ? "" : " ") + opt.filter;
+    if (auto err = apply_filter_command(filter, command, engine.model().memory_nodes))
+      throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
+                                             err->message, strerrorname_np(err->errnum)));
+    ProgressLine progress;
+    engine.page_owner(filter, write,
+                      [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+  }
+  if (std::fflush(out) != 0)
+    throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+  if (std::string summary = engine.skipped_summary(); !summary.empty())
+    std::fprintf(stderr, "powner: %s\n", summary.c_str());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"powner: who allocated the pages? page_owner from a kernel dump, as the live kernel "
+               "prints it"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("powner ") + POWNER_VERSION);
+  Options opt;
+  app.add_option("-c,--core", opt.vmcore, "kernel dump (kdump-compressed, ELF, QEMU ELF)")
+      ->required();
+  app.add_option("-s,--symbols", opt.vmlinux,
+                 "vmlinux with DWARF debug info (or its debug-only file)")
+      ->required();
+  app.add_option("-m,--mode", opt.mode, "print mode: stack (default), handle, stack_handle");
+  app.add_option("-n,--nid", opt.nodes, "only pages of these NUMA nodes: a node list like 0,2-3");
+  app.add_option("--filter", opt.filter,
+                 "a filter command as written to the page_owner file (\"mode=handle nid=0-1\")");
+  app.add_option("-o,--output", opt.output, "write to FILE instead of standard output");
+  app.add_option("--stacks", opt.stacks, "print a page_owner_stacks view instead")
+      ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
+  app.add_option("--threshold", opt.threshold,
+                 "with --stacks: count_threshold (default: the dump's own value)");
+  app.add_flag("--force", opt.force, "read the dump even with a vmlinux that does not match it");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(powner::Status::Usage);
+  }
+  if (!opt.stacks.empty() && (!opt.mode.empty() || !opt.nodes.empty() || !opt.filter.empty())) {
+    std::fprintf(stderr,
+                 "powner: --stacks views take no -m or -n (the kernel's files have none)\n");
+    return static_cast<int>(powner::Status::Usage);
+  }
+  try {
+    return run(opt);
+  } catch (const powner::Error& e) {
+    std::fprintf(stderr, "powner: %s\n", e.what());
+    return static_cast<int>(e.status());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "powner: internal error: %s\n", e.what());
+    return static_cast<int>(powner::Status::Internal);
+  }
+}

@@ -1,0 +1,56 @@
+// The engine's front door for every host (CLI, crash extension, drgn plugin): give it memory,
+// types and VMCOREINFO; ask for the page_owner file or a page_owner_stacks view.
+#pragma once
+
+#include "filter.h"
+#include "kallsyms.h"
+#include "kernel_model.h"
+#include "memcg.h"
+#include "memory.h"
+#include "page_owner_walk.h"
+#include "stack_depot.h"
+#include "stack_views.h"
+#include "types.h"
+#include "vmcoreinfo.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace powner {
+
+using Sink = std::function<void(std::string_view)>;
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+class Engine {
+public:
+  // Throws powner::Error when the kernel cannot be read (no page_owner, missing types...).
+  Engine(Memory& mem, Types& types, const VmcoreInfo& info);
+
+  const KernelModel& model() const { return model_; }
+  const KernelSymbols& symbols() const { return *symbols_; }
+
+  // The text of /sys/kernel/debug/page_owner under filter, streamed to sink in large chunks.
+  void page_owner(const Filter& filter, const Sink& sink, const Progress& progress = {});
+
+  // A page_owner_stacks view; threshold defaults to the dump's own count_threshold.
+  std::string stacks(StackView view, std::optional<uint64_t> threshold = std::nullopt);
+
+  // Pages skipped because the dump could not provide them or they were impossible, by reason,
+  // as one line ("" when nothing was skipped).
+  std::string skipped_summary() const;
+  uint64_t skipped_total() const;
+
+private:
+  Memory& mem_;
+  KernelModel model_;
+  std::unique_ptr<KernelSymbols> symbols_;
+  std::unique_ptr<StackDepot> depot_;
+  std::unique_ptr<MemcgLines> memcg_;
+  SkipCounts skipped_;
+  uint64_t too_long_ = 0, incomplete_ = 0, bad_handles_ = 0, stack_problems_ = 0;
+};
+
+} // namespace powner

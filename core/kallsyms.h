@@ -1,0 +1,129 @@
+// %pS as the dumped kernel prints it: "name+0xoff/0xsize [module]", or "0x<hex>" when the
+// kernel would find no symbol. Symbols come from the kallsyms tables inside the dump (never from
+// the vmlinux ELF symbol table), from loaded modules' kallsyms, from BPF JIT images and from
+// ftrace's copies of freed module init symbols, exactly as kallsyms_lookup_buildid() does.
+//
+// Everything is read once at construction; lookups are const and touch no Memory, so one
+// instance may be shared by threads.
+#pragma once
+
+#include "memory.h"
+#include "types.h"
+#include "vmcoreinfo.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace powner {
+
+class KernelSymbols {
+public:
+  // How kallsyms_offsets encodes addresses.
+  enum class Encoding {
+    None,         // no usable table
+    PcRelative,   // 7.2+: &kallsyms_offsets[i] + (s32)kallsyms_offsets[i]
+    BaseRelative, // 6.1/6.12: kallsyms_relative_base (+ absolute per-cpu)
+    Absolute,     // kallsyms_addresses[] (!KALLSYMS_BASE_RELATIVE)
+  };
+
+  // The result of a lookup, as kallsyms_lookup_buildid() returns it.
+  struct Symbol {
+    std::string_view name;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    std::string_view module; // the module's name when in_module
+    bool in_module = false;  // printed as " [module]"
+  };
+
+  // Never throws for damaged or missing tables: what cannot be read is reported by warnings()
+  // and its addresses print as "0x<hex>". Types may know nothing about modules (then only
+  // vmlinux symbols resolve).
+  KernelSymbols(Memory& memory, const VmcoreInfo& vmcoreinfo, Types& types);
+
+  // The text of "%pS" for addr.
+  std::string format_ps(uint64_t addr) const;
+  // The same, appended to out.
+  void append_ps(std::string& out, uint64_t addr) const;
+  // The symbol %pS would print for addr, if any.
+  std::optional<Symbol> lookup(uint64_t addr) const;
+
+  // kallsyms_lookup_name(): the lowest address of a vmlinux symbol of that name, else the first
+  // defined module symbol of that name (modules in list order).
+  std::optional<uint64_t> address_of(std::string_view name) const;
+  // Every address carrying that name: vmlinux ones ascending, then module ones.
+  std::vector<uint64_t> addresses_of(std::string_view name) const;
+
+  size_t size() const { return addr_.size(); } // vmlinux kallsyms entries
+  size_t module_count() const { return modules_.size(); }
+  Encoding encoding() const { return encoding_; }
+  bool kallsyms_all() const { return kallsyms_all_; }
+  // False when the vmlinux table could not be decoded at all.
+  bool vmlinux_ok() const { return vmlinux_ok_; }
+  // What could not be read or did not look right, one line each.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+private:
+  struct ModSym {
+    uint64_t value;
+    uint32_t name_off; // into Module::names
+    uint32_t name_len;
+    uint32_t index; // in the module's symtab
+  };
+  struct Region {
+    uint64_t base = 0;
+    uint64_t size = 0;
+    uint64_t text_end = 0; // module_layout kernels: base + text_size
+    bool text = false;
+    bool init = false;
+  };
+  struct Module {
+    std::string name;
+    std::vector<Region> regions; // mod->mem[] in enum order, or {core_layout, init_layout}
+    bool layouts = false;        // core_layout/init_layout (before 6.4)
+    uint64_t sym0_value = 0;     // symtab[0].st_value: the pre-7.3 initial "best"
+    std::vector<ModSym> syms;    // eligible symbols sorted by (value, symtab index)
+    std::string names;
+  };
+  struct Range { // a BPF image or an ftrace-saved init function
+    uint64_t start;
+    uint64_t end;
+    std::string name;
+    std::string module;
+  };
+
+  void load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, Types& types);
+  void load_modules(Memory& memory, Types& types);
+  void load_bpf(Memory& memory, Types& types);
+  void load_ftrace(Memory& memory, Types& types);
+  void warn(std::string line);
+
+  bool is_ksym_addr(uint64_t addr) const;
+  std::optional<Symbol> lookup_vmlinux(uint64_t addr) const;
+  std::optional<Symbol> lookup_module(uint64_t addr) const;
+  std::optional<uint64_t> vmlinux_symbol(std::string_view name) const;
+  std::string_view vmlinux_name(size_t i) const;
+
+  // vmlinux kallsyms, in kallsyms order (sorted by address by scripts/kallsyms).
+  std::vector<uint64_t> addr_;
+  std::vector<uint32_t> name_off_; // n + 1 offsets into names_
+  std::vector<bool> name_ok_;      // the name bytes were readable
+  std::vector<bool> addr_ok_;      // the offset entry was readable
+  std::vector<uint32_t> by_name_;  // indexes sorted by (name, address, index)
+  std::string names_;
+  Encoding encoding_ = Encoding::None;
+  bool vmlinux_ok_ = false;
+  bool kallsyms_all_ = false;
+  uint64_t stext_ = 0, etext_ = 0, end_ = 0;
+  uint64_t sinittext_ = 0, einittext_ = 0, init_begin_ = 0, init_end_ = 0;
+
+  std::vector<Module> modules_;
+  std::vector<Range> bpf_;
+  std::vector<Range> ftrace_;
+  std::vector<std::string> warnings_;
+};
+
+} // namespace powner

@@ -1,0 +1,422 @@
+#include "kernel_model.h"
+
+#include "error.h"
+#include "memory_reads.h"
+
+#include <bit>
+#include <charconv>
+#include <fmt/format.h>
+
+namespace powner {
+
+namespace {
+
+// Lookups that must succeed: a kernel without them is not one powner can read.
+class Resolver {
+public:
+  Resolver(Memory& mem, Types& types, const VmcoreInfo& info)
+      : mem_(mem), types_(types), info_(info) {}
+
+  uint64_t size_of(std::string_view type) {
+    if (auto s = types_.size_of(type)) return *s;
+    throw Error(Status::NoDebugInfo, fmt::format("type information lacks {}", type));
+  }
+  MemberInfo member(std::string_view type, std::string_view name) {
+    if (auto m = types_.member(type, name)) return *m;
+    throw Error(Status::NoDebugInfo, fmt::format("type information lacks {}.{}", type, name));
+  }
+  uint64_t offset(std::string_view type, std::string_view name) {
+    return member(type, name).offset;
+  }
+  std::optional<uint64_t> opt_offset(std::string_view type, std::string_view name) {
+    if (auto m = types_.member(type, name)) return m->offset;
+    return std::nullopt;
+  }
+  int64_t enumerator(std::string_view name) {
+    if (auto v = types_.enumerator(name)) return *v;
+    throw Error(Status::NoDebugInfo, fmt::format("type information lacks enumerator {}", name));
+  }
+  VariableInfo variable(std::string_view name, std::string_view file = {}) {
+    if (auto v = types_.variable(name, file)) return *v;
+    throw Error(Status::NoDebugInfo, fmt::format("type information lacks variable {}", name));
+  }
+  template <typename T> T read(uint64_t addr, std::string_view what) {
+    if (auto v = read_value<T>(mem_, addr)) return *v;
+    throw Error(Status::Corrupt, fmt::format("cannot read {} at {:#x} from the dump", what, addr));
+  }
+  uint64_t read_uint(uint64_t addr, uint64_t size, std::string_view what) {
+    if (auto v = powner::read_uint(mem_, addr, size)) return *v;
+    throw Error(Status::Corrupt, fmt::format("cannot read {} at {:#x} from the dump", what, addr));
+  }
+  std::string read_string(uint64_t addr, size_t max, std::string_view what) {
+    if (auto s = read_c_string(mem_, addr, max)) return *s;
+    throw Error(Status::Corrupt, fmt::format("cannot read {} at {:#x} from the dump", what, addr));
+  }
+  Memory& mem() { return mem_; }
+  Types& types() { return types_; }
+  const VmcoreInfo& info() { return info_; }
+
+private:
+  Memory& mem_;
+  Types& types_;
+  const VmcoreInfo& info_;
+};
+
+unsigned order_base_2(uint64_t n) {
+  return n <= 1 ? 0 : 64 - std::countl_zero(n - 1);
+}
+
+void parse_release(KernelModel& m, std::string_view release) {
+  m.release = std::string(release);
+  const char* p = release.data();
+  const char* end = p + release.size();
+  auto r = std::from_chars(p, end, m.version_major);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != '.')
+    throw Error(Status::NotADump, fmt::format("cannot parse the kernel release '{}'", release));
+  std::from_chars(r.ptr + 1, end, m.version_minor);
+}
+
+bool at_least(const KernelModel& m, unsigned major, unsigned minor) {
+  return m.version_major > major || (m.version_major == major && m.version_minor >= minor);
+}
+
+// struct trace_print_flags { unsigned long mask; const char *name; }[] up to {0, NULL}.
+std::vector<FlagName> read_flag_names(Resolver& r, std::string_view symbol) {
+  auto var = r.variable(symbol);
+  uint64_t entries = var.array_length ? var.array_length : 128;
+  std::vector<FlagName> names;
+  for (uint64_t i = 0; i < std::min<uint64_t>(entries, 256); i++) {
+    uint64_t mask = r.read<uint64_t>(var.address + 16 * i, symbol);
+    uint64_t name = r.read<uint64_t>(var.address + 16 * i + 8, symbol);
+    if (!name) break;
+    names.push_back({mask, r.read_string(name, 64, symbol)});
+  }
+  return names;
+}
+
+std::vector<std::string> read_name_array(Resolver& r, std::string_view symbol, uint64_t limit) {
+  auto var = r.variable(symbol);
+  uint64_t n = var.array_length ? var.array_length : limit;
+  std::vector<std::string> names;
+  for (uint64_t i = 0; i < std::min<uint64_t>(n, limit); i++) {
+    uint64_t ptr = r.read<uint64_t>(var.address + 8 * i, symbol);
+    names.push_back(ptr ? r.read_string(ptr, 64, symbol) : std::string("(null)"));
+  }
+  return names;
+}
+
+std::vector<bool> read_nodemask(Resolver& r, uint64_t addr, unsigned nbits) {
+  std::vector<bool> nodes(nbits);
+  for (unsigned word = 0; word < (nbits + 63) / 64; word++) {
+    uint64_t bits = r.read<uint64_t>(addr + 8 * word, "node_states");
+    for (unsigned b = 0; b < 64 && word * 64 + b < nbits; b++)
+      nodes[word * 64 + b] = bits >> b & 1;
+  }
+  return nodes;
+}
+
+void resolve_flags_layout(KernelModel& m, Resolver& r) {
+  auto& l = m.flags_layout;
+  Types& t = r.types();
+  l.nr_pageflags = static_cast<unsigned>(r.enumerator("__NR_PAGEFLAGS"));
+  auto zones = static_cast<unsigned>(r.enumerator("__MAX_NR_ZONES"));
+  unsigned zones_shift = zones < 2 ? 0 : zones <= 2 ? 1 : zones <= 4 ? 2 : 3;
+  unsigned nodes_shift = std::countr_zero(static_cast<uint64_t>(m.max_numnodes));
+  // SPARSEMEM_VMEMMAP keeps no section number in page->flags (x86_64 always has it).
+  bool vmemmap = t.variable("vmemmap_base").has_value() || r.info().symbol("vmemmap").has_value();
+  unsigned physmem_bits = static_cast<unsigned>(r.info().number("MAX_PHYSMEM_BITS").value_or(46));
+  unsigned sections_width = vmemmap ? 0 : physmem_bits - m.section_size_bits;
+  unsigned lru_gen_width =
+      t.member("struct lruvec", "lrugen") ? 3 : 0; // order_base_2(MAX_NR_GENS+1)
+  unsigned room = 64 - l.nr_pageflags;
+  unsigned nodes_width =
+      zones_shift + lru_gen_width + sections_width + nodes_shift <= room ? nodes_shift : 0;
+  unsigned last_cpupid_shift = 0;
+  if (t.member("struct task_struct", "numa_scan_seq")) { // CONFIG_NUMA_BALANCING
+    auto cpus = t.variable("__per_cpu_offset");
+    last_cpupid_shift = 8 + order_base_2(cpus && cpus->array_length ? cpus->array_length : 1);
+  }
+  unsigned kasan_width = 0; // KASAN tags exist on arm64 only
+  unsigned last_cpupid_width = zones_shift + lru_gen_width + sections_width + nodes_width +
+                                           kasan_width + last_cpupid_shift <=
+                                       room
+                                   ? last_cpupid_shift
+                                   : 0;
+  l.sections_width = sections_width;
+  l.nodes_width = nodes_width;
+  l.zones_width = zones_shift;
+  l.last_cpupid_width = last_cpupid_width;
+  l.last_cpupid_mask_bits = last_cpupid_shift;
+  l.kasan_tag_width = kasan_width;
+  unsigned sections_pgoff = 64 - sections_width;
+  unsigned nodes_pgoff = sections_pgoff - nodes_width;
+  unsigned zones_pgoff = nodes_pgoff - zones_shift;
+  unsigned last_cpupid_pgoff = zones_pgoff - last_cpupid_width;
+  unsigned kasan_pgoff = last_cpupid_pgoff - kasan_width;
+  l.sections_shift = sections_width ? sections_pgoff : 0;
+  l.nodes_shift = nodes_width ? nodes_pgoff : 0;
+  l.zones_shift = zones_shift ? zones_pgoff : 0;
+  l.last_cpupid_shift = last_cpupid_width ? last_cpupid_pgoff : 0;
+  l.kasan_tag_shift = kasan_width ? kasan_pgoff : 0;
+  l.node_not_in_page_flags = nodes_shift != 0 && nodes_width == 0;
+}
+
+void resolve_sparsemem(KernelModel& m, Resolver& r) {
+  const VmcoreInfo& info = r.info();
+  auto sym = info.symbol("mem_section");
+  if (!sym)
+    throw Error(Status::NotADump, "VMCOREINFO has no SYMBOL(mem_section): not a SPARSEMEM kernel");
+  auto var = r.types().variable("mem_section");
+  m.sparsemem_extreme = !var || var->kind == TypeKind::Pointer;
+  // SYMBOL(mem_section) is the value of the pointer with SPARSEMEM_EXTREME, the array otherwise.
+  m.mem_section = *sym;
+  m.mem_section_size = r.size_of("struct mem_section");
+  m.ms_section_mem_map_off = r.offset("struct mem_section", "section_mem_map");
+  m.ms_usage_off = r.offset("struct mem_section", "usage");
+  auto page_ext = r.types().member("struct mem_section", "page_ext");
+  if (!page_ext)
+    throw Error(Status::NoPageOwner, "the kernel was built without CONFIG_PAGE_EXTENSION");
+  m.ms_page_ext_off = page_ext->offset;
+  m.section_size_bits = static_cast<unsigned>(info.number("SECTION_SIZE_BITS").value_or(27));
+  m.pfn_section_shift = m.section_size_bits - m.page_shift;
+  unsigned physmem_bits = static_cast<unsigned>(info.number("MAX_PHYSMEM_BITS").value_or(46));
+  m.nr_mem_sections = 1ULL << (physmem_bits - m.section_size_bits);
+  m.sections_per_root = m.sparsemem_extreme ? m.page_size / m.mem_section_size : 1;
+  m.nr_section_roots =
+      info.length("mem_section")
+          .value_or((m.nr_mem_sections + m.sections_per_root - 1) / m.sections_per_root);
+  auto bit = [&](std::string_view name, uint64_t fallback) {
+    auto v = r.types().enumerator(name);
+    return v ? static_cast<uint64_t>(*v) : fallback;
+  };
+  m.section_has_mem_map = 1ULL << bit("SECTION_HAS_MEM_MAP_BIT", 1);
+  m.section_is_early = 1ULL << bit("SECTION_IS_EARLY_BIT", 3);
+  m.section_map_mask = ~((1ULL << bit("SECTION_MAP_LAST_BIT", 5)) - 1);
+  if (auto sub = r.types().member("struct mem_section_usage", "subsection_map"))
+    m.usage_subsection_map_off = sub->offset;
+  m.usage_pageblock_flags_off = r.offset("struct mem_section_usage", "pageblock_flags");
+  m.pages_per_subsection_shift = 21 - m.page_shift; // SUBSECTION_SHIFT 21
+  if (m.flags_layout.node_not_in_page_flags) {
+    auto table = r.variable("section_to_node_table");
+    m.section_to_node_table = table.address;
+    m.section_to_node_entry_size = table.element_size ? table.element_size : 2;
+  }
+}
+
+void resolve_page(KernelModel& m, Resolver& r) {
+  m.page_struct_size = r.size_of("struct page");
+  m.page_flags_off = r.offset("struct page", "flags");
+  m.page_private_off = r.offset("struct page", "private");
+  if (auto t = r.opt_offset("struct page", "page_type"))
+    m.page_type_off = *t;
+  else
+    m.page_type_off = r.offset("struct page", "_mapcount");
+  if (auto v = r.types().enumerator("PGTY_buddy"))
+    m.pgty_buddy = static_cast<uint32_t>(*v);
+  else if (auto b = r.types().enumerator("PG_buddy"))
+    m.pg_buddy = static_cast<uint32_t>(*b);
+  if (auto c = r.opt_offset("struct page", "compound_info"))
+    m.page_compound_off = *c;
+  else
+    m.page_compound_off = r.offset("struct page", "compound_head");
+  m.page_memcg_data_off = r.opt_offset("struct page", "memcg_data");
+}
+
+void resolve_page_owner(KernelModel& m, Resolver& r) {
+  const std::string_view po = "struct page_owner";
+  if (!r.types().size_of(po))
+    throw Error(Status::NoPageOwner, "the kernel was built without CONFIG_PAGE_OWNER");
+  m.po.size = r.size_of(po);
+  m.po.order = r.offset(po, "order");
+  m.po.last_migrate_reason = r.offset(po, "last_migrate_reason");
+  m.po.gfp_mask = r.offset(po, "gfp_mask");
+  m.po.handle = r.offset(po, "handle");
+  m.po.free_handle = r.offset(po, "free_handle");
+  m.po.ts_nsec = r.offset(po, "ts_nsec");
+  m.po.free_ts_nsec = r.offset(po, "free_ts_nsec");
+  auto comm = r.member(po, "comm");
+  m.po.comm = comm.offset;
+  m.po.comm_len = comm.size;
+  m.po.pid = r.offset(po, "pid");
+  m.po.tgid = r.offset(po, "tgid");
+  m.po.free_pid = r.opt_offset(po, "free_pid");
+  m.po.free_tgid = r.opt_offset(po, "free_tgid");
+
+  auto ops = r.variable("page_owner_ops");
+  m.page_owner_offset = r.read<uint64_t>(
+      ops.address + r.offset("struct page_ext_operations", "offset"), "page_owner_ops.offset");
+  m.page_ext_size = r.read<uint64_t>(r.variable("page_ext_size").address, "page_ext_size");
+  if (m.page_ext_size < m.page_owner_offset + m.po.size || m.page_ext_size > 4096)
+    throw Error(
+        Status::NoPageOwner,
+        fmt::format("page_ext_size is {}: page_owner was not enabled at boot (page_owner=on)",
+                    m.page_ext_size));
+  m.page_ext_owner_bit = static_cast<unsigned>(r.enumerator("PAGE_EXT_OWNER"));
+  m.page_ext_owner_allocated_bit = static_cast<unsigned>(r.enumerator("PAGE_EXT_OWNER_ALLOCATED"));
+  // A static key: struct static_key_false { struct static_key key { atomic_t enabled; ... } }.
+  auto inited = r.variable("page_owner_inited");
+  m.page_owner_inited = r.read<int32_t>(inited.address, "page_owner_inited") > 0;
+  if (auto v = r.types().variable("min_low_pfn"))
+    m.min_low_pfn = r.read<uint64_t>(v->address, "min_low_pfn");
+  m.max_pfn = r.read<uint64_t>(r.variable("max_pfn").address, "max_pfn");
+  if (auto never = r.types().enumerator("MR_NEVER")) m.never_migrated = *never;
+}
+
+void resolve_stack_depot(KernelModel& m, Resolver& r) {
+  const std::string_view file = "lib/stackdepot.c";
+  Types& t = r.types();
+  if (auto index = t.member("union handle_parts", "pool_index_plus_1")) {
+    m.depot_pool_index_plus_1 = true;
+    m.handle_index_bits = index->bit_size;
+    m.handle_offset_bits = r.member("union handle_parts", "offset").bit_size;
+    auto pools = r.variable("stack_pools", file);
+    if (pools.kind == TypeKind::Pointer)
+      m.depot_pools = r.read<uint64_t>(pools.address, "stack_pools");
+    else
+      m.depot_pools = pools.address;
+  } else {
+    m.depot_pool_index_plus_1 = false; // 6.1: slabindex, offset, valid
+    m.handle_index_bits = r.member("union handle_parts", "slabindex").bit_size;
+    m.handle_offset_bits = r.member("union handle_parts", "offset").bit_size;
+    m.handle_valid_bit = m.handle_index_bits + m.handle_offset_bits;
+    m.depot_pools = r.variable("stack_slabs", file).address;
+  }
+  if (auto n = t.variable("pools_num", file)) {
+    m.depot_pools_num = static_cast<uint64_t>(r.read<int32_t>(n->address, "pools_num"));
+  } else {
+    // 6.1 keeps the highest used slab index.
+    m.depot_pools_num = static_cast<uint64_t>(r.read<int32_t>(
+                            r.variable("depot_index", file).address, "depot_index")) +
+                        1;
+  }
+  const std::string_view rec = "struct stack_record";
+  m.rec_size_off = r.offset(rec, "size");
+  auto entries = r.member(rec, "entries");
+  m.rec_entries_off = entries.offset;
+  m.rec_max_entries = entries.array_length ? entries.array_length : 64;
+  m.rec_handle_off = r.offset(rec, "handle");
+  m.rec_count_off = r.opt_offset(rec, "count");
+}
+
+void resolve_stack_views(KernelModel& m, Resolver& r) {
+  const std::string_view file = "mm/page_owner.c";
+  auto list = r.types().variable("stack_list", file);
+  if (!list) return;
+  m.has_stack_views = true;
+  m.stack_list = list->address;
+  m.stack_record_off = r.offset("struct stack", "stack_record");
+  m.stack_next_off = r.offset("struct stack", "next");
+  // 7.3 renamed page_owner_pages_threshold to pages_threshold.
+  auto th = r.types().variable("pages_threshold", file);
+  if (!th) th = r.types().variable("page_owner_pages_threshold", file);
+  if (th) m.pages_threshold = r.read<uint64_t>(th->address, "pages_threshold");
+}
+
+void resolve_names(KernelModel& m, Resolver& r) {
+  m.gfp_names = read_flag_names(r, "gfpflag_names");
+  m.pageflag_names = read_flag_names(r, "pageflag_names");
+  for (const auto& n : m.gfp_names) {
+    if (n.name == "__GFP_MOVABLE") m.gfp_movable = n.mask;
+    if (n.name == "__GFP_RECLAIMABLE") m.gfp_reclaimable = n.mask;
+  }
+  m.migratetype_names = read_name_array(r, "migratetype_names", 16);
+  m.migrate_reason_names = read_name_array(r, "migrate_reason_names", 32);
+  if (auto v = r.types().variable("page_group_by_mobility_disabled"))
+    m.mobility_disabled = r.read<int32_t>(v->address, "page_group_by_mobility_disabled") != 0;
+}
+
+void resolve_pageblocks(KernelModel& m, Resolver& r) {
+  Types& t = r.types();
+  if (auto iso = t.enumerator("PB_migrate_isolate")) {
+    m.pb_isolate_bit = static_cast<unsigned>(*iso);
+    m.nr_pageblock_bits = std::bit_ceil(static_cast<unsigned>(r.enumerator("__NR_PAGEBLOCK_BITS")));
+  } else if (auto nr = t.enumerator("__NR_PAGEBLOCK_BITS")) {
+    m.nr_pageblock_bits = std::bit_ceil(static_cast<unsigned>(*nr));
+  } else {
+    m.nr_pageblock_bits = static_cast<unsigned>(r.enumerator("NR_PAGEBLOCK_BITS"));
+  }
+  if (auto iso = t.enumerator("MIGRATE_ISOLATE")) m.migrate_isolate = *iso;
+  // pageblock_order: min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) with HUGETLB_PAGE or THP.
+  bool huge = t.variable("hstates") || t.variable("transparent_hugepage_flags");
+  m.pageblock_order = static_cast<unsigned>(
+      huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order) : m.max_order);
+}
+
+void resolve_nodes(KernelModel& m, Resolver& r) {
+  const VmcoreInfo& info = r.info();
+  uint64_t n = info.length("node_data").value_or(0);
+  if (!n) {
+    if (auto nd = r.types().variable("node_data")) n = nd->array_length;
+  }
+  if (!n || n > (1u << 10) || !std::has_single_bit(n)) n = 1;
+  m.max_numnodes = static_cast<unsigned>(n);
+  auto states = r.variable("node_states");
+  uint64_t nodemask_size = states.element_size ? states.element_size : (n + 63) / 64 * 8;
+  auto memory = r.enumerator("N_MEMORY");
+  auto possible = r.enumerator("N_POSSIBLE");
+  m.memory_nodes = read_nodemask(r, states.address + nodemask_size * static_cast<uint64_t>(memory),
+                                 m.max_numnodes);
+  m.possible_nodes = read_nodemask(
+      r, states.address + nodemask_size * static_cast<uint64_t>(possible), m.max_numnodes);
+}
+
+void resolve_memcg(KernelModel& m, Resolver& r) {
+  Types& t = r.types();
+  if (!m.page_memcg_data_off || !t.size_of("struct mem_cgroup")) return;
+  auto& c = m.memcg;
+  c.present = true;
+  if (auto objcgs = t.enumerator("MEMCG_DATA_OBJCGS")) { // 6.1
+    c.objcg_for_all = false;
+    c.objexts_bit = static_cast<uint64_t>(*objcgs);
+    c.flags_mask = 3;
+  } else {
+    c.objexts_bit = static_cast<uint64_t>(t.enumerator("MEMCG_DATA_OBJEXTS").value_or(1));
+    c.flags_mask = 7; // OBJEXTS_FLAGS_MASK
+  }
+  c.kmem_bit = static_cast<uint64_t>(r.enumerator("MEMCG_DATA_KMEM"));
+  c.skips_tail = at_least(m, 7, 2);
+  c.objcg_memcg_off = r.offset("struct obj_cgroup", "memcg");
+  c.memcg_css_off = r.offset("struct mem_cgroup", "css");
+  c.css_flags_off = r.offset("struct cgroup_subsys_state", "flags");
+  c.css_cgroup_off = r.offset("struct cgroup_subsys_state", "cgroup");
+  c.cgroup_kn_off = r.offset("struct cgroup", "kn");
+  c.kn_name_off = r.offset("struct kernfs_node", "name");
+  if (auto p = r.opt_offset("struct kernfs_node", "__parent"))
+    c.kn_parent_off = *p;
+  else
+    c.kn_parent_off = r.offset("struct kernfs_node", "parent");
+  c.css_online = static_cast<uint64_t>(t.enumerator("CSS_ONLINE").value_or(2)); // a mask
+}
+
+} // namespace
+
+KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& info) {
+  KernelModel m;
+  Resolver r(mem, types, info);
+  parse_release(m, info.osrelease());
+  m.prints_free_ts = !at_least(m, 6, 2);
+  m.clamps_buddy_skip = at_least(m, 7, 3);
+  m.count_threshold_newline = at_least(m, 7, 3);
+  m.page_size = static_cast<uint64_t>(
+      info.get("PAGESIZE") ? std::stoull(std::string(*info.get("PAGESIZE"))) : 4096);
+  if (!std::has_single_bit(m.page_size) || m.page_size < 4096 || m.page_size > 65536)
+    throw Error(Status::NotADump, fmt::format("implausible PAGESIZE {}", m.page_size));
+  m.page_shift = static_cast<unsigned>(std::countr_zero(m.page_size));
+  if (auto orders = info.length("zone.free_area"); orders && *orders >= 1 && *orders <= 20)
+    m.max_order = *orders - 1;
+  m.max_order_nr_pages = 1ULL << m.max_order;
+
+  resolve_nodes(m, r);
+  resolve_flags_layout(m, r);
+  resolve_page(m, r);
+  resolve_sparsemem(m, r);
+  resolve_page_owner(m, r);
+  resolve_stack_depot(m, r);
+  resolve_stack_views(m, r);
+  resolve_names(m, r);
+  resolve_pageblocks(m, r);
+  resolve_memcg(m, r);
+  return m;
+}
+
+} // namespace powner

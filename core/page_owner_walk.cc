@@ -1,0 +1,260 @@
+#include "page_owner_walk.h"
+
+#include "memory_reads.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace powner {
+
+namespace {
+
+constexpr uint64_t kChunk = 4096;
+constexpr uint64_t kPagePoisonPattern = ~0ULL;
+
+template <typename T> T field(const unsigned char* base, uint64_t off) {
+  T v;
+  std::memcpy(&v, base + off, sizeof v);
+  return v;
+}
+
+} // namespace
+
+std::string_view skip_reason_text(SkipReason reason) {
+  switch (reason) {
+  case SkipReason::PageMissing:
+    return "struct page not in the dump";
+  case SkipReason::PageExtMissing:
+    return "page_ext not in the dump";
+  case SkipReason::PoisonedFlags:
+    return "page flags poisoned";
+  case SkipReason::ImpossibleOrder:
+    return "impossible allocation order";
+  case SkipReason::ImpossibleNode:
+    return "page flags name no possible node";
+  case SkipReason::SectionMissing:
+    return "memory section not in the dump";
+  case SkipReason::Count:
+    break;
+  }
+  return "?";
+}
+
+uint64_t SkipCounts::total() const {
+  uint64_t t = 0;
+  for (uint64_t c : counts)
+    t += c;
+  return t;
+}
+
+PageOwnerWalk::PageOwnerWalk(Memory& mem, const KernelModel& model) : mem_(mem), m_(model) {
+  if (m_.sparsemem_extreme) {
+    uint64_t n = std::min<uint64_t>(m_.nr_section_roots, 1 << 20);
+    roots_.assign(n, 0);
+    if (!mem_.read(m_.mem_section, roots_.data(), n * 8)) {
+      for (uint64_t i = 0; i < n; i++)
+        roots_[i] = read_value<uint64_t>(mem_, m_.mem_section + 8 * i).value_or(0);
+    }
+  }
+}
+
+bool PageOwnerWalk::chunk_ok(const std::vector<bool>& ok, uint64_t off, uint64_t len) const {
+  for (uint64_t c = off / kChunk; c <= (off + len - 1) / kChunk; c++)
+    if (c >= ok.size() || !ok[c]) return false;
+  return true;
+}
+
+void PageOwnerWalk::load_block(uint64_t addr, std::vector<unsigned char>& buf,
+                               std::vector<bool>& ok, uint64_t len) {
+  buf.resize(len);
+  uint64_t chunks = (len + kChunk - 1) / kChunk;
+  if (mem_.read(addr, buf.data(), len)) {
+    ok.assign(chunks, true);
+    return;
+  }
+  // Part of the block is missing (a filtered or truncated dump): find out which part.
+  ok.assign(chunks, false);
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint64_t n = std::min(kChunk, len - c * kChunk);
+    ok[c] = mem_.read(addr + c * kChunk, buf.data() + c * kChunk, n);
+  }
+}
+
+const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
+  if (cur_.nr == nr) return cur_;
+  Section s;
+  s.nr = nr;
+  uint64_t ms = 0;
+  if (m_.sparsemem_extreme) {
+    uint64_t root = nr / m_.sections_per_root;
+    if (root < roots_.size() && roots_[root])
+      ms = roots_[root] + (nr % m_.sections_per_root) * m_.mem_section_size;
+  } else {
+    ms = m_.mem_section + nr * m_.mem_section_size;
+  }
+  uint64_t pages_per_section = 1ULL << m_.pfn_section_shift;
+  uint64_t start_pfn = nr << m_.pfn_section_shift;
+  auto map = ms ? read_value<uint64_t>(mem_, ms + m_.ms_section_mem_map_off) : std::nullopt;
+  if (ms && !map) skipped_.add(SkipReason::SectionMissing, pages_per_section);
+  if (map && (*map & m_.section_has_mem_map)) {
+    s.present = true;
+    s.early = *map & m_.section_is_early;
+    // section_mem_map holds mem_map - section_start_pfn (sparse_encode_mem_map()).
+    s.mem_map = (*map & m_.section_map_mask) + start_pfn * m_.page_struct_size;
+    uint64_t usage = read_value<uint64_t>(mem_, ms + m_.ms_usage_off).value_or(0);
+    if (usage) {
+      s.subsection_map =
+          read_value<uint64_t>(mem_, usage + m_.usage_subsection_map_off).value_or(0);
+      uint64_t blocks = pages_per_section >> m_.pageblock_order;
+      s.pageblock_bits.assign((blocks * m_.nr_pageblock_bits + 63) / 64, 0);
+      if (!mem_.read(usage + m_.usage_pageblock_flags_off, s.pageblock_bits.data(),
+                     s.pageblock_bits.size() * 8))
+        s.pageblock_bits.clear();
+    }
+    load_block(s.mem_map, s.pages, s.page_chunk_ok, pages_per_section * m_.page_struct_size);
+    uint64_t pe = read_value<uint64_t>(mem_, ms + m_.ms_page_ext_off).value_or(0);
+    if (pe && !(pe & m_.page_ext_invalid)) {
+      s.page_ext = pe + m_.page_ext_size * start_pfn;
+      load_block(s.page_ext, s.exts, s.ext_chunk_ok, pages_per_section * m_.page_ext_size);
+    }
+  }
+  cur_ = std::move(s);
+  return cur_;
+}
+
+bool PageOwnerWalk::pfn_valid(uint64_t pfn) {
+  uint64_t nr = pfn >> m_.pfn_section_shift;
+  if (nr >= m_.nr_mem_sections) return false;
+  const Section& s = section(nr);
+  if (!s.present) return false;
+  if (s.early) return true;
+  uint64_t index = (pfn & ((1ULL << m_.pfn_section_shift) - 1)) >> m_.pages_per_subsection_shift;
+  return index < 64 && (s.subsection_map >> index & 1);
+}
+
+int PageOwnerWalk::pageblock_migratetype(const Section& s, uint64_t pfn) const {
+  if (s.pageblock_bits.empty()) return -1;
+  uint64_t bitidx =
+      ((pfn & ((1ULL << m_.pfn_section_shift) - 1)) >> m_.pageblock_order) * m_.nr_pageblock_bits;
+  if (bitidx / 64 >= s.pageblock_bits.size()) return -1;
+  uint64_t v = s.pageblock_bits[bitidx / 64] >> (bitidx % 64);
+  if (m_.pb_isolate_bit && (v >> *m_.pb_isolate_bit & 1))
+    return static_cast<int>(m_.migrate_isolate);
+  return static_cast<int>(v & 7); // PAGEBLOCK_MIGRATETYPE_MASK / MIGRATETYPE_MASK
+}
+
+int PageOwnerWalk::node_of(uint64_t flags, uint64_t pfn) {
+  const PageFlagsLayout& l = m_.flags_layout;
+  if (l.node_not_in_page_flags) {
+    // section_to_node_table[page_to_section(page)]
+    uint64_t nr = l.sections_width ? (flags >> l.sections_shift) & ((1ULL << l.sections_width) - 1)
+                                   : pfn >> m_.pfn_section_shift;
+    if (!m_.section_to_node_table || nr >= m_.nr_mem_sections) return -1;
+    auto nid = read_uint(mem_, *m_.section_to_node_table + nr * m_.section_to_node_entry_size,
+                         m_.section_to_node_entry_size);
+    if (!nid || *nid >= m_.max_numnodes) return -1;
+    return static_cast<int>(*nid);
+  }
+  if (!l.nodes_width) return 0;
+  uint64_t nid = (flags >> l.nodes_shift) & ((1ULL << l.nodes_width) - 1);
+  return nid < m_.max_numnodes ? static_cast<int>(nid) : -1;
+}
+
+void PageOwnerWalk::run(const Filter& filter, const std::function<void(const PageRecord&)>& emit,
+                        const std::function<void(uint64_t, uint64_t)>& progress) {
+  const uint64_t block = m_.max_order_nr_pages;
+  const uint64_t section_mask = (1ULL << m_.pfn_section_shift) - 1;
+  const auto& po = m_.po;
+  uint64_t pfn = m_.min_low_pfn;
+  while (!pfn_valid(pfn) && (pfn & (block - 1)) != 0)
+    pfn++;
+  PageRecord rec;
+  for (; pfn < m_.max_pfn; pfn++) {
+    if ((pfn & (block - 1)) == 0) {
+      if (progress && (pfn & ((1ULL << 20) - 1)) == 0) progress(pfn, m_.max_pfn);
+      if (!pfn_valid(pfn)) {
+        pfn += block - 1;
+        continue;
+      }
+    }
+    scanned_++;
+    const Section& s = section(pfn >> m_.pfn_section_shift);
+    uint64_t idx = pfn & section_mask;
+    uint64_t page_off = idx * m_.page_struct_size;
+    if (!chunk_ok(s.page_chunk_ok, page_off, m_.page_struct_size)) {
+      skipped_.add(SkipReason::PageMissing);
+      continue;
+    }
+    const unsigned char* page = s.pages.data() + page_off;
+    uint32_t page_type = field<uint32_t>(page, m_.page_type_off);
+    bool buddy = m_.pgty_buddy
+                     ? (page_type >> 24) == *m_.pgty_buddy
+                     : (page_type & (m_.page_type_base | m_.pg_buddy)) == m_.page_type_base;
+    if (buddy) {
+      uint64_t order = field<uint64_t>(page, m_.page_private_off);
+      if (order <= m_.max_order) {
+        uint64_t next = pfn + (1ULL << order);
+        if (m_.clamps_buddy_skip) next = std::min(next, (pfn + 1 + block - 1) & ~(block - 1));
+        pfn = next - 1;
+      }
+      continue;
+    }
+    if (!s.page_ext) continue;
+    uint64_t ext_off = idx * m_.page_ext_size;
+    if (!chunk_ok(s.ext_chunk_ok, ext_off, m_.page_ext_size)) {
+      skipped_.add(SkipReason::PageExtMissing);
+      continue;
+    }
+    const unsigned char* ext = s.exts.data() + ext_off;
+    uint64_t ext_flags = field<uint64_t>(ext, 0);
+    if (!(ext_flags >> m_.page_ext_owner_bit & 1)) continue;
+    if (!(ext_flags >> m_.page_ext_owner_allocated_bit & 1)) continue;
+    const unsigned char* owner = ext + m_.page_owner_offset;
+    uint16_t order = field<uint16_t>(owner, po.order);
+    if (order > m_.max_order) {
+      // The kernel would shift by a garbage order; such a record cannot be real.
+      skipped_.add(SkipReason::ImpossibleOrder);
+      continue;
+    }
+    if (pfn & ((1ULL << order) - 1)) continue;
+    uint32_t handle = field<uint32_t>(owner, po.handle);
+    if (!handle) continue;
+    uint64_t flags = field<uint64_t>(page, m_.page_flags_off);
+    if (filter.nid_enabled) {
+      if (flags == kPagePoisonPattern) {
+        skipped_.add(SkipReason::PoisonedFlags);
+        continue;
+      }
+      int nid = node_of(flags, pfn);
+      if (nid < 0) {
+        skipped_.add(SkipReason::ImpossibleNode);
+        continue;
+      }
+      if (static_cast<size_t>(nid) >= filter.nodes.size() ||
+          !filter.nodes[static_cast<size_t>(nid)])
+        continue;
+    }
+    rec.pfn = pfn;
+    rec.order = order;
+    rec.last_migrate_reason = field<int16_t>(owner, po.last_migrate_reason);
+    rec.gfp_mask = field<uint32_t>(owner, po.gfp_mask);
+    rec.handle = handle;
+    rec.free_handle = field<uint32_t>(owner, po.free_handle);
+    rec.ts_nsec = field<uint64_t>(owner, po.ts_nsec);
+    rec.free_ts_nsec = field<uint64_t>(owner, po.free_ts_nsec);
+    const char* comm = reinterpret_cast<const char*>(owner + po.comm);
+    rec.comm.assign(comm, strnlen(comm, po.comm_len));
+    rec.pid = field<int32_t>(owner, po.pid);
+    rec.tgid = field<int32_t>(owner, po.tgid);
+    rec.free_pid = po.free_pid ? field<int32_t>(owner, *po.free_pid) : 0;
+    rec.free_tgid = po.free_tgid ? field<int32_t>(owner, *po.free_tgid) : 0;
+    rec.page_flags = flags;
+    rec.memcg_data = m_.page_memcg_data_off ? field<uint64_t>(page, *m_.page_memcg_data_off) : 0;
+    rec.page_is_tail = field<uint64_t>(page, m_.page_compound_off) & 1;
+    rec.pageblock_migratetype = pageblock_migratetype(s, pfn);
+    emit(rec);
+  }
+  if (progress) progress(m_.max_pfn, m_.max_pfn);
+}
+
+} // namespace powner

@@ -1,0 +1,99 @@
+// The walk of read_page_owner(): every pfn from min_low_pfn to max_pfn, skipping what the
+// kernel skips (invalid sections, buddy pages, pages without page_ext or owner, tail pages
+// of high-order allocations, handle 0, pages outside the node filter), reading struct page
+// and page_ext a memory section at a time. Pages the dump cannot provide, and pages whose
+// data is impossible, are skipped and counted.
+#pragma once
+
+#include "filter.h"
+#include "kernel_model.h"
+#include "memory.h"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace powner {
+
+// One allocated page as print_page_owner() sees it.
+struct PageRecord {
+  uint64_t pfn = 0;
+  // struct page_owner (a copy, as the kernel takes one)
+  uint16_t order = 0;
+  int16_t last_migrate_reason = -1;
+  uint32_t gfp_mask = 0;
+  uint32_t handle = 0, free_handle = 0;
+  uint64_t ts_nsec = 0, free_ts_nsec = 0;
+  std::string comm;
+  int32_t pid = 0, tgid = 0, free_pid = 0, free_tgid = 0;
+  // struct page, read at print time
+  uint64_t page_flags = 0;
+  uint64_t memcg_data = 0;
+  bool page_is_tail = false;
+  int pageblock_migratetype = 0;
+};
+
+// Why pages were skipped, beyond what the kernel itself skips.
+enum class SkipReason {
+  PageMissing,     // struct page not in the dump
+  PageExtMissing,  // page_ext not in the dump
+  PoisonedFlags,   // page->flags == PAGE_POISON_PATTERN (also skipped by the kernel)
+  ImpossibleOrder, // page_owner order beyond MAX_PAGE_ORDER
+  ImpossibleNode,  // page->flags names a node this kernel cannot have
+  SectionMissing,  // mem_section or its usage not readable
+  Count
+};
+std::string_view skip_reason_text(SkipReason reason);
+
+struct SkipCounts {
+  std::array<uint64_t, static_cast<size_t>(SkipReason::Count)> counts{};
+  void add(SkipReason r, uint64_t n = 1) { counts[static_cast<size_t>(r)] += n; }
+  uint64_t total() const;
+};
+
+class PageOwnerWalk {
+public:
+  PageOwnerWalk(Memory& mem, const KernelModel& model);
+
+  // Calls emit for every record the kernel would print under filter, in pfn order.
+  // progress (optional) is called now and then with (pfn, max_pfn).
+  void run(const Filter& filter, const std::function<void(const PageRecord&)>& emit,
+           const std::function<void(uint64_t, uint64_t)>& progress = {});
+
+  // The node of a page from its flags, as memdesc_nid() decodes it; -1 if impossible.
+  int node_of(uint64_t page_flags, uint64_t pfn);
+
+  const SkipCounts& skipped() const { return skipped_; }
+  uint64_t pfns_scanned() const { return scanned_; }
+
+private:
+  struct Section {
+    uint64_t nr = ~0ULL;
+    bool present = false; // valid_section(): has a mem_map
+    bool early = false;
+    uint64_t mem_map = 0;  // struct page of the section's first pfn
+    uint64_t page_ext = 0; // page_ext of the section's first pfn; 0 if none
+    uint64_t subsection_map = 0;
+    std::vector<uint64_t> pageblock_bits;
+    std::vector<unsigned char> pages, exts;
+    std::vector<bool> page_chunk_ok, ext_chunk_ok; // per 4 KiB of the buffers
+  };
+
+  const Section& section(uint64_t nr);
+  void load_block(uint64_t addr, std::vector<unsigned char>& buf, std::vector<bool>& ok,
+                  uint64_t len);
+  bool pfn_valid(uint64_t pfn);
+  bool chunk_ok(const std::vector<bool>& ok, uint64_t off, uint64_t len) const;
+  int pageblock_migratetype(const Section& s, uint64_t pfn) const;
+
+  Memory& mem_;
+  const KernelModel& m_;
+  std::vector<uint64_t> roots_;
+  Section cur_;
+  SkipCounts skipped_;
+  uint64_t scanned_ = 0;
+};
+
+} // namespace powner

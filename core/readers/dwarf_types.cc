@@ -1,0 +1,1080 @@
+#include "dwarf_types.h"
+
+#include "error.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits>
+#include <unistd.h>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace powner {
+namespace {
+
+// Bounds on what a damaged or hostile file can make us walk or compute.
+constexpr int kMaxTypeChain = 64;    // typedef/qualifier/declaration hops, nested types
+constexpr int kMaxAnonNesting = 16;  // anonymous struct/union levels inside one type
+constexpr size_t kMaxPathParts = 16; // components of "a.b.c"
+constexpr size_t kMaxArrayDims = 16;
+constexpr size_t kMaxUnits = 1u << 20; // CUs in one file
+constexpr uint64_t kMaxObjectSize = uint64_t{1} << 48;
+constexpr uint64_t kMaxBitfieldBytes = 16;
+constexpr uint64_t kMaxBuildIdBytes = 64;
+constexpr size_t kMaxBannerBytes = 512;
+
+// CUs looked at first, in this order: together they hold every definition the engine asks
+// for (mm/page_owner.c alone has page_owner, page_ext, page, mem_section and stack_record
+// through its includes). Anything else falls back to scanning the other CUs.
+constexpr std::array<std::string_view, 16> kPreferredFiles = {
+    "mm/page_owner.c",
+    "lib/stackdepot.c",
+    "mm/page_alloc.c",
+    "mm/debug.c",
+    "mm/memcontrol.c",
+    "kernel/module/main.c",
+    "kernel/module/kallsyms.c",
+    "mm/page_ext.c",
+    "mm/sparse.c",
+    "mm/mm_init.c",
+    "mm/memblock.c",
+    "arch/x86/mm/numa.c",
+    "arch/x86/kernel/setup_percpu.c",
+    "kernel/cgroup/cgroup.c",
+    "fs/kernfs/dir.c",
+    "init/version.c",
+};
+
+// What a name denotes in C's namespaces; base types share the typedef (ordinary) one.
+enum class Kind : char {
+  Struct = 's',
+  Union = 'u',
+  Enum = 'e',
+  Typedef = 't',
+  Enumerator = 'k',
+  Variable = 'v', // external linkage
+  Static = 'f',   // file-local: another file may reuse the name
+};
+
+// Names point into the mapped string sections, valid as long as the Dwarf handle.
+struct NameKey {
+  Kind kind;
+  std::string_view name;
+  bool operator==(const NameKey&) const = default;
+};
+
+struct NameKeyHash {
+  size_t operator()(const NameKey& key) const {
+    return std::hash<std::string_view>{}(key.name) ^ static_cast<size_t>(key.kind);
+  }
+};
+
+struct Entry {
+  Dwarf_Off die = 0;
+  Dwarf_Off parent = 0; // enumerators: their enumeration type
+  bool declaration = false;
+};
+using NameIndex = std::unordered_map<NameKey, Entry, NameKeyHash>;
+
+void add_entry(NameIndex& idx, Kind kind, const char* name, const Entry& entry) {
+  auto [slot, inserted] = idx.try_emplace(NameKey{kind, name}, entry);
+  // A variable's definition beats its declarations.
+  if (!inserted && slot->second.declaration && !entry.declaration) slot->second = entry;
+}
+
+struct Symbol {
+  uint64_t value = 0;
+  uint64_t size = 0;
+};
+
+struct Facts {
+  TypeKind kind = TypeKind::Other;
+  uint64_t size = 0;
+  uint64_t array_length = 0;
+  uint64_t element_size = 0;
+};
+
+bool checked_add(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_add_overflow(a, b, out) && *out <= kMaxObjectSize * 8;
+}
+
+bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_mul_overflow(a, b, out) && *out <= kMaxObjectSize;
+}
+
+// A constant-class attribute as an unsigned value (udata, data1..8; sdata reinterpreted).
+std::optional<uint64_t> attr_udata(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, name, &attr) == nullptr) return std::nullopt;
+  switch (dwarf_whatform(&attr)) {
+  case DW_FORM_data1:
+  case DW_FORM_data2:
+  case DW_FORM_data4:
+  case DW_FORM_data8:
+  case DW_FORM_udata:
+  case DW_FORM_sdata:
+  case DW_FORM_implicit_const: {
+    Dwarf_Word value;
+    if (dwarf_formudata(&attr, &value) != 0) return std::nullopt;
+    return value;
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<uint64_t> attr_size(Dwarf_Die* die, unsigned name) {
+  auto value = attr_udata(die, name);
+  if (!value || *value > kMaxObjectSize) return std::nullopt;
+  return value;
+}
+
+bool type_of(Dwarf_Die* die, Dwarf_Die* out) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr) return false;
+  return dwarf_formref_die(&attr, out) != nullptr;
+}
+
+// The name of a DIE, following DW_AT_specification/abstract_origin (definitions of
+// variables declared earlier carry no name of their own).
+const char* name_of(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, DW_AT_name, &attr) == nullptr) return nullptr;
+  return dwarf_formstring(&attr);
+}
+
+// Children in order. Stops on errors and on offsets that do not move forward, so a
+// corrupt DW_AT_sibling cannot loop.
+template <class Fn> void for_each_child(Dwarf_Die* parent, Fn&& fn) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  for (;;) {
+    if (fn(child)) return;
+    Dwarf_Off here = dwarf_dieoffset(&child);
+    Dwarf_Die next;
+    if (dwarf_siblingof(&child, &next) != 0) return;
+    if (dwarf_dieoffset(&next) <= here) return;
+    child = next;
+  }
+}
+
+// "struct page" -> (Struct, "page"); "unsigned long" -> (Typedef, "unsigned long").
+std::optional<std::pair<Kind, std::string>> parse_type_name(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
+      ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t')
+      ++i;
+    if (i > start) words.push_back(text.substr(start, i - start));
+  }
+  if (words.empty() || words.size() > 8) return std::nullopt;
+  if (words.size() == 2) {
+    if (words[0] == "struct") return std::pair{Kind::Struct, std::string(words[1])};
+    if (words[0] == "union") return std::pair{Kind::Union, std::string(words[1])};
+    if (words[0] == "enum") return std::pair{Kind::Enum, std::string(words[1])};
+  }
+  std::string joined;
+  for (auto w : words) {
+    if (!joined.empty()) joined.push_back(' ');
+    joined.append(w);
+  }
+  return std::pair{Kind::Typedef, std::move(joined)};
+}
+
+// gcc's spelling of C integer type names.
+std::string_view gcc_base_name(std::string_view c_name) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"unsigned long", "long unsigned int"},
+      {"unsigned long int", "long unsigned int"},
+      {"long", "long int"},
+      {"signed long", "long int"},
+      {"unsigned long long", "long long unsigned int"},
+      {"long long", "long long int"},
+      {"unsigned", "unsigned int"},
+      {"unsigned short", "short unsigned int"},
+      {"short", "short int"},
+      {"signed", "int"},
+  };
+  for (auto [c, g] : kNames) {
+    if (c == c_name) return g;
+  }
+  return {};
+}
+
+} // namespace
+
+struct DwarfTypes::Impl {
+  std::string path;
+  uint64_t kaslr = 0;
+  int fd = -1;
+  Elf* elf = nullptr;
+  Dwarf* dwarf = nullptr;
+  bool little_endian = true;
+  uint64_t address_size = 8;
+  std::string build_id;
+
+  struct Unit {
+    Dwarf_Off die = 0;
+    std::string name; // relative to DW_AT_comp_dir when it was absolute
+    bool preferred = false;
+  };
+  bool units_listed = false;
+  std::vector<Unit> units;
+  std::vector<size_t> preferred;                    // into units, kPreferredFiles order
+  std::unordered_map<Dwarf_Off, NameIndex> indexes; // preferred CUs
+  bool rest_built = false;
+  NameIndex rest; // all other CUs
+
+  std::unordered_map<NameKey, std::optional<Entry>, NameKeyHash> found; // misses too
+  std::deque<std::string> names;                                        // keys of `found`
+  std::unordered_map<std::string, std::optional<MemberInfo>> members;
+  std::unordered_map<std::string, std::optional<VariableInfo>> variables;
+
+  bool symtab_loaded = false;
+  Elf_Scn* symtab = nullptr;
+  std::unordered_map<std::string_view, Symbol> globals;
+
+  ~Impl() {
+    if (dwarf != nullptr) dwarf_end(dwarf);
+    if (elf != nullptr) elf_end(elf);
+    if (fd >= 0) close(fd);
+  }
+
+  void open(const std::string& file);
+  void read_build_id();
+
+  // CUs
+  void list_units();
+  std::vector<size_t> units_for_file(std::string_view file);
+  const NameIndex& index(const Unit& unit);
+  const NameIndex& rest_index();
+  template <class Fn> void walk_unit(Dwarf_Off cu_die, Fn&& fn);
+  std::optional<Entry> find(Kind kind, std::string_view name,
+                            bool (Impl::*good)(const Entry&) = nullptr);
+
+  // Types
+  std::optional<Dwarf_Die> die_at(Dwarf_Off off);
+  std::optional<Dwarf_Die> peel(Dwarf_Die die);
+  std::optional<Facts> describe(Dwarf_Die* type, int depth);
+  std::optional<Dwarf_Die> named_type(std::string_view text);
+  bool find_member(Dwarf_Die* agg, std::string_view name, uint64_t base, int depth, Dwarf_Die* out,
+                   uint64_t* out_base);
+  std::optional<MemberInfo> resolve_member(std::string_view type, std::string_view member_path);
+  std::optional<int64_t> enumerator_value(const Entry& entry);
+
+  // Variables
+  void load_symtab();
+  std::optional<Symbol> local_symbol(std::string_view file, std::string_view name);
+  std::optional<uint64_t> static_address(Dwarf_Die* die);
+  bool usable_variable(const Entry& entry);
+  bool defined_variable(const Entry& entry) { return !entry.declaration; }
+  std::optional<VariableInfo> resolve_variable(std::string_view name, std::string_view file);
+  std::string release();
+};
+
+void DwarfTypes::Impl::open(const std::string& file) {
+  path = file;
+  fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Status::Unreadable, file + ": " + std::strerror(errno));
+  elf_version(EV_CURRENT);
+  // Mapped, not read: only the pages of the CUs we visit are touched.
+  elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
+    throw Error(Status::Unreadable, file + ": not an ELF file");
+  }
+  const char* ident = elf_getident(elf, nullptr);
+  if (ident == nullptr) throw Error(Status::Unreadable, file + ": not an ELF file");
+  little_endian = ident[EI_DATA] != ELFDATA2MSB;
+  address_size = ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
+
+  size_t shstrndx;
+  bool has_info = false;
+  if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+      const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+      if (name == nullptr) continue;
+      if ((std::strcmp(name, ".debug_info") == 0 || std::strcmp(name, ".zdebug_info") == 0) &&
+          shdr.sh_type != SHT_NOBITS && shdr.sh_size > 0) {
+        has_info = true;
+      }
+    }
+  }
+  if (!has_info) throw Error(Status::NoDebugInfo, file + ": no DWARF debug info");
+  dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
+  if (dwarf == nullptr) {
+    throw Error(Status::NoDebugInfo,
+                file + ": no DWARF debug info (" + dwarf_errmsg(dwarf_errno()) + ")");
+  }
+  read_build_id();
+}
+
+void DwarfTypes::Impl::read_build_id() {
+  auto scan = [&](Elf_Data* data) {
+    if (data == nullptr) return false;
+    size_t off = 0;
+    GElf_Nhdr nhdr;
+    size_t name_off, desc_off;
+    while (off < data->d_size) {
+      size_t next = gelf_getnote(data, off, &nhdr, &name_off, &desc_off);
+      if (next == 0 || next <= off) break;
+      const char* base = static_cast<const char*>(data->d_buf);
+      if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
+          std::memcmp(base + name_off, "GNU", 4) == 0 && nhdr.n_descsz > 0 &&
+          nhdr.n_descsz <= kMaxBuildIdBytes) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const auto* desc = reinterpret_cast<const unsigned char*>(base + desc_off);
+        for (size_t i = 0; i < nhdr.n_descsz; ++i) {
+          build_id.push_back(kHex[desc[i] >> 4]);
+          build_id.push_back(kHex[desc[i] & 15]);
+        }
+        return true;
+      }
+      off = next;
+    }
+    return false;
+  };
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_NOTE) continue;
+    if (scan(elf_getdata(scn, nullptr))) return;
+  }
+  size_t phnum;
+  if (elf_getphdrnum(elf, &phnum) != 0) return;
+  for (size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_NOTE) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata_rawchunk(elf, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz,
+                                          phdr.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+    if (scan(data)) return;
+  }
+}
+
+void DwarfTypes::Impl::list_units() {
+  if (units_listed) return;
+  units_listed = true;
+  Dwarf_CU* cu = nullptr;
+  Dwarf_CU* next = nullptr;
+  Dwarf_Half version;
+  uint8_t unit_type;
+  Dwarf_Die cudie;
+  // Only the unit headers and the CU DIEs' names: cheap even for a 100 MB .debug_info.
+  while (units.size() < kMaxUnits &&
+         dwarf_get_units(dwarf, cu, &next, &version, &unit_type, &cudie, nullptr) == 0) {
+    cu = next;
+    if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
+    Unit unit;
+    unit.die = dwarf_dieoffset(&cudie);
+    const char* name = dwarf_diename(&cudie);
+    if (name != nullptr) unit.name = name;
+    if (!unit.name.empty() && unit.name[0] == '/') {
+      Dwarf_Attribute attr;
+      const char* dir = dwarf_formstring(dwarf_attr(&cudie, DW_AT_comp_dir, &attr));
+      size_t len = dir != nullptr ? std::strlen(dir) : 0;
+      if (len > 0 && unit.name.size() > len + 1 && unit.name.compare(0, len, dir) == 0 &&
+          unit.name[len] == '/') {
+        unit.name.erase(0, len + 1);
+      }
+    }
+    while (unit.name.rfind("./", 0) == 0)
+      unit.name.erase(0, 2);
+    units.push_back(std::move(unit));
+  }
+  for (auto file : kPreferredFiles) {
+    for (size_t i : units_for_file(file)) {
+      if (units[i].preferred) continue;
+      units[i].preferred = true;
+      preferred.push_back(i);
+    }
+  }
+}
+
+// Units named exactly `file`, else those whose name ends in "/file" (out-of-tree or
+// absolute build paths).
+std::vector<size_t> DwarfTypes::Impl::units_for_file(std::string_view file) {
+  while (file.substr(0, 2) == "./")
+    file.remove_prefix(2);
+  std::vector<size_t> exact, suffix;
+  if (file.empty()) return exact;
+  for (size_t i = 0; i < units.size(); ++i) {
+    std::string_view name = units[i].name;
+    if (name == file) {
+      exact.push_back(i);
+    } else if (name.size() > file.size() && name.substr(name.size() - file.size()) == file &&
+               name[name.size() - file.size() - 1] == '/') {
+      suffix.push_back(i);
+    }
+  }
+  return exact.empty() ? suffix : exact;
+}
+
+// Calls fn(kind, name, entry) for the named file-scope types and variables of a CU and for
+// every enumerator of its file-scope enums.
+template <class Fn> void DwarfTypes::Impl::walk_unit(Dwarf_Off cu_die, Fn&& fn) {
+  Dwarf_Die cu;
+  if (dwarf_offdie(dwarf, cu_die, &cu) == nullptr) return;
+  for_each_child(&cu, [&](Dwarf_Die& die) {
+    Kind kind;
+    switch (dwarf_tag(&die)) {
+    case DW_TAG_structure_type:
+      kind = Kind::Struct;
+      break;
+    case DW_TAG_union_type:
+      kind = Kind::Union;
+      break;
+    case DW_TAG_enumeration_type:
+      kind = Kind::Enum;
+      break;
+    case DW_TAG_typedef:
+    case DW_TAG_base_type:
+      kind = Kind::Typedef;
+      break;
+    case DW_TAG_variable:
+      kind = dwarf_hasattr_integrate(&die, DW_AT_external) ? Kind::Variable : Kind::Static;
+      break;
+    default:
+      return false;
+    }
+    Dwarf_Off off = dwarf_dieoffset(&die);
+    if (kind == Kind::Enum) {
+      for_each_child(&die, [&](Dwarf_Die& e) {
+        if (dwarf_tag(&e) != DW_TAG_enumerator) return false;
+        if (const char* name = dwarf_diename(&e)) {
+          fn(Kind::Enumerator, name, Entry{dwarf_dieoffset(&e), off, false});
+        }
+        return false;
+      });
+    }
+    bool variable = kind == Kind::Variable || kind == Kind::Static;
+    bool declaration = dwarf_hasattr(&die, DW_AT_declaration) != 0;
+    // Incomplete types are useless here; the definition is elsewhere.
+    if (!variable && declaration) return false;
+    const char* name = variable ? name_of(&die) : dwarf_diename(&die);
+    if (name != nullptr) fn(kind, name, Entry{off, 0, declaration});
+    return false;
+  });
+}
+
+const NameIndex& DwarfTypes::Impl::index(const Unit& unit) {
+  auto it = indexes.find(unit.die);
+  if (it != indexes.end()) return it->second;
+  NameIndex& idx = indexes[unit.die];
+  walk_unit(unit.die, [&](Kind kind, const char* name, const Entry& entry) {
+    add_entry(idx, kind, name, entry);
+  });
+  return idx;
+}
+
+// The names of all other CUs, first one in file order. Built once, on the first name the
+// preferred CUs lack: any search of the rest is a pass over the whole file anyway, and
+// later misses (version probes such as MEMCG_DATA_OBJCGS) then cost nothing.
+const NameIndex& DwarfTypes::Impl::rest_index() {
+  if (rest_built) return rest;
+  rest_built = true;
+  for (const Unit& unit : units) {
+    if (unit.preferred) continue;
+    walk_unit(unit.die, [&](Kind kind, const char* name, const Entry& entry) {
+      add_entry(rest, kind, name, entry);
+    });
+  }
+  return rest;
+}
+
+// The first entry for a name that `good` accepts (any entry without `good`): the preferred
+// CUs' indexes first, then the other CUs. With `good`, an entry it rejected is returned
+// when nothing better exists.
+std::optional<Entry> DwarfTypes::Impl::find(Kind kind, std::string_view name,
+                                            bool (Impl::*good)(const Entry&)) {
+  NameKey key{kind, name};
+  if (good == nullptr) {
+    auto cached = found.find(key);
+    if (cached != found.end()) return cached->second;
+  }
+  list_units();
+  std::optional<Entry> fallback;
+  std::optional<Entry> result;
+  for (size_t i : preferred) {
+    const NameIndex& idx = index(units[i]);
+    auto it = idx.find(key);
+    if (it == idx.end()) continue;
+    if (good == nullptr || (this->*good)(it->second)) {
+      result = it->second;
+      break;
+    }
+    if (!fallback) fallback = it->second;
+  }
+  if (!result) {
+    const NameIndex& idx = rest_index();
+    auto it = idx.find(key);
+    if (it != idx.end()) {
+      if (good == nullptr || (this->*good)(it->second) || !fallback) result = it->second;
+    }
+  }
+  if (!result) result = fallback;
+  if (good == nullptr) {
+    // The key must outlive `name`: keep a copy.
+    names.emplace_back(name);
+    found.emplace(NameKey{kind, names.back()}, result);
+  }
+  return result;
+}
+
+std::optional<Dwarf_Die> DwarfTypes::Impl::die_at(Dwarf_Off off) {
+  Dwarf_Die die;
+  if (dwarf_offdie(dwarf, off, &die) == nullptr) return std::nullopt;
+  return die;
+}
+
+// Follows typedefs and qualifiers, and replaces a declared-only struct/union/enum by its
+// definition from another CU. nullopt for void.
+std::optional<Dwarf_Die> DwarfTypes::Impl::peel(Dwarf_Die die) {
+  for (int hop = 0; hop < kMaxTypeChain; ++hop) {
+    switch (dwarf_tag(&die)) {
+    case DW_TAG_typedef:
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type: {
+      Dwarf_Die next;
+      if (!type_of(&die, &next)) return std::nullopt;
+      die = next;
+      continue;
+    }
+    case DW_TAG_structure_type:
+    case DW_TAG_union_type:
+    case DW_TAG_enumeration_type: {
+      if (!dwarf_hasattr(&die, DW_AT_declaration)) return die;
+      const char* name = dwarf_diename(&die);
+      if (name == nullptr) return die;
+      int tag = dwarf_tag(&die);
+      Kind kind = tag == DW_TAG_structure_type ? Kind::Struct
+                  : tag == DW_TAG_union_type   ? Kind::Union
+                                               : Kind::Enum;
+      auto entry = find(kind, name);
+      if (!entry) return die;
+      auto def = die_at(entry->die);
+      return def ? *def : die;
+    }
+    default:
+      return die;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Facts> DwarfTypes::Impl::describe(Dwarf_Die* type, int depth) {
+  if (depth > kMaxTypeChain) return std::nullopt;
+  Facts facts;
+  if (type == nullptr) return facts; // void
+  auto peeled = peel(*type);
+  if (!peeled) return facts;
+  Dwarf_Die die = *peeled;
+  switch (dwarf_tag(&die)) {
+  case DW_TAG_base_type: {
+    auto encoding = attr_udata(&die, DW_AT_encoding);
+    bool integral = !encoding || (*encoding != DW_ATE_float && *encoding != DW_ATE_complex_float);
+    facts.kind = integral ? TypeKind::Integer : TypeKind::Other;
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(0);
+    return facts;
+  }
+  case DW_TAG_pointer_type:
+  case DW_TAG_reference_type:
+  case DW_TAG_rvalue_reference_type: {
+    facts.kind = TypeKind::Pointer;
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(address_size);
+    Dwarf_Die pointee;
+    if (type_of(&die, &pointee)) {
+      Dwarf_Die* target = &pointee;
+      auto inner = describe(target, depth + 1);
+      if (inner) facts.element_size = inner->size;
+    }
+    return facts;
+  }
+  case DW_TAG_array_type: {
+    std::vector<uint64_t> dims;
+    bool bad = false;
+    for_each_child(&die, [&](Dwarf_Die& sub) {
+      int tag = dwarf_tag(&sub);
+      if (tag != DW_TAG_subrange_type && tag != DW_TAG_enumeration_type) return false;
+      uint64_t n = 0;
+      if (auto count = attr_udata(&sub, DW_AT_count)) {
+        n = *count;
+      } else if (auto upper = attr_udata(&sub, DW_AT_upper_bound)) {
+        uint64_t lower = attr_udata(&sub, DW_AT_lower_bound).value_or(0);
+        // gcc writes an upper bound of -1 for zero-length arrays.
+        if (*upper != std::numeric_limits<uint64_t>::max() && *upper >= lower) {
+          n = *upper - lower + 1;
+        }
+      }
+      if (n > kMaxObjectSize) n = 0;
+      dims.push_back(n);
+      bad = dims.size() > kMaxArrayDims;
+      return bad;
+    });
+    if (bad) return std::nullopt;
+    Dwarf_Die elem;
+    auto elem_facts = type_of(&die, &elem) ? describe(&elem, depth + 1) : std::nullopt;
+    if (!elem_facts) return std::nullopt;
+    uint64_t elem_size = elem_facts->size;
+    for (size_t i = 1; i < dims.size(); ++i) {
+      if (!checked_mul(elem_size, dims[i], &elem_size)) return std::nullopt;
+    }
+    facts.kind = TypeKind::Array;
+    facts.array_length = dims.empty() ? 0 : dims[0];
+    facts.element_size = elem_size;
+    if (!checked_mul(facts.array_length, elem_size, &facts.size)) return std::nullopt;
+    return facts;
+  }
+  case DW_TAG_structure_type:
+  case DW_TAG_class_type:
+    facts.kind = TypeKind::Struct;
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(0);
+    return facts;
+  case DW_TAG_union_type:
+    facts.kind = TypeKind::Union;
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(0);
+    return facts;
+  case DW_TAG_enumeration_type:
+    facts.kind = TypeKind::Enum;
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(0);
+    return facts;
+  default:
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(0);
+    return facts;
+  }
+}
+
+std::optional<Dwarf_Die> DwarfTypes::Impl::named_type(std::string_view text) {
+  auto parsed = parse_type_name(text);
+  if (!parsed) return std::nullopt;
+  std::optional<Entry> entry;
+  // gcc's spelling first: a miss on the C spelling would search every CU.
+  std::string_view alias = parsed->first == Kind::Typedef ? gcc_base_name(parsed->second) : "";
+  if (!alias.empty()) entry = find(Kind::Typedef, alias);
+  if (!entry) entry = find(parsed->first, parsed->second);
+  if (!entry) return std::nullopt;
+  return die_at(entry->die);
+}
+
+// A member by name in a struct/union, descending into anonymous members as C does.
+// *out_base receives the offset of the struct that directly holds it.
+bool DwarfTypes::Impl::find_member(Dwarf_Die* agg, std::string_view name, uint64_t base, int depth,
+                                   Dwarf_Die* out, uint64_t* out_base) {
+  if (depth > kMaxAnonNesting) return false;
+  bool hit = false;
+  for_each_child(agg, [&](Dwarf_Die& child) {
+    if (dwarf_tag(&child) != DW_TAG_member) return false;
+    const char* child_name = dwarf_diename(&child);
+    if (child_name != nullptr) {
+      if (name != child_name) return false;
+      *out = child;
+      *out_base = base;
+      hit = true;
+      return true;
+    }
+    Dwarf_Die type;
+    if (!type_of(&child, &type)) return false;
+    auto inner = peel(type);
+    if (!inner) return false;
+    int tag = dwarf_tag(&*inner);
+    if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type) return false;
+    uint64_t loc = attr_size(&child, DW_AT_data_member_location).value_or(0);
+    uint64_t inner_base;
+    if (!checked_add(base, loc, &inner_base)) return false;
+    hit = find_member(&*inner, name, inner_base, depth + 1, out, out_base);
+    return hit;
+  });
+  return hit;
+}
+
+std::optional<MemberInfo> DwarfTypes::Impl::resolve_member(std::string_view type,
+                                                           std::string_view member_path) {
+  auto start = named_type(type);
+  if (!start) return std::nullopt;
+  std::vector<std::string_view> parts;
+  for (size_t pos = 0;;) {
+    size_t dot = member_path.find('.', pos);
+    std::string_view part =
+        member_path.substr(pos, dot == std::string_view::npos ? dot : dot - pos);
+    if (part.empty() || parts.size() == kMaxPathParts) return std::nullopt;
+    parts.push_back(part);
+    if (dot == std::string_view::npos) break;
+    pos = dot + 1;
+  }
+
+  Dwarf_Die current = *start;
+  uint64_t base = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto agg = peel(current);
+    if (!agg) return std::nullopt;
+    int tag = dwarf_tag(&*agg);
+    if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type) return std::nullopt;
+    Dwarf_Die member;
+    uint64_t holder;
+    if (!find_member(&*agg, parts[i], base, 0, &member, &holder)) return std::nullopt;
+
+    Dwarf_Die member_type;
+    if (!type_of(&member, &member_type)) return std::nullopt;
+    auto facts = describe(&member_type, 0);
+    if (!facts) return std::nullopt;
+
+    Dwarf_Attribute attr;
+    std::optional<uint64_t> loc = 0;
+    if (dwarf_attr(&member, DW_AT_data_member_location, &attr) != nullptr) {
+      loc = attr_size(&member, DW_AT_data_member_location);
+      if (!loc) {
+        // DWARF 2 style: an expression, in practice DW_OP_plus_uconst.
+        Dwarf_Op* ops;
+        size_t nops;
+        if (dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1 ||
+            ops[0].atom != DW_OP_plus_uconst || ops[0].number > kMaxObjectSize) {
+          return std::nullopt;
+        }
+        loc = ops[0].number;
+      }
+    }
+
+    auto bit_size = attr_udata(&member, DW_AT_bit_size);
+    if (bit_size) {
+      if (i + 1 != parts.size()) return std::nullopt;
+      uint64_t storage = attr_size(&member, DW_AT_byte_size).value_or(facts->size);
+      if (storage == 0 || storage > kMaxBitfieldBytes || *bit_size == 0 ||
+          *bit_size > storage * 8) {
+        return std::nullopt;
+      }
+      // Absolute bit position from the start of the outermost type.
+      uint64_t bit;
+      if (!checked_add(holder * 8, 0, &bit)) return std::nullopt;
+      if (auto data_bit = attr_udata(&member, DW_AT_data_bit_offset)) {
+        if (!checked_add(bit, *data_bit, &bit)) return std::nullopt;
+      } else {
+        if (!checked_add(bit, *loc * 8, &bit)) return std::nullopt;
+        // DWARF 2-4: counted from the storage unit's most significant bit.
+        uint64_t msb_offset = attr_udata(&member, DW_AT_bit_offset).value_or(0);
+        if (msb_offset + *bit_size > storage * 8) return std::nullopt;
+        uint64_t shift = little_endian ? storage * 8 - msb_offset - *bit_size : msb_offset;
+        if (!checked_add(bit, shift, &bit)) return std::nullopt;
+      }
+      uint64_t unit_bits = storage * 8;
+      uint64_t unit_start = bit / unit_bits * unit_bits;
+      if (bit - unit_start + *bit_size > unit_bits) unit_start = bit / 8 * 8;
+      MemberInfo info;
+      info.offset = unit_start / 8;
+      info.size = storage;
+      info.bit_offset = static_cast<uint32_t>(bit - unit_start);
+      info.bit_size = static_cast<uint32_t>(*bit_size);
+      info.kind = facts->kind;
+      return info;
+    }
+
+    uint64_t offset;
+    if (!checked_add(holder, *loc, &offset) || offset > kMaxObjectSize) return std::nullopt;
+    if (i + 1 == parts.size()) {
+      MemberInfo info;
+      info.offset = offset;
+      info.size = facts->size;
+      info.kind = facts->kind;
+      info.array_length = facts->array_length;
+      info.element_size = facts->element_size;
+      return info;
+    }
+    current = member_type;
+    base = offset;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> DwarfTypes::Impl::enumerator_value(const Entry& entry) {
+  auto die = die_at(entry.die);
+  if (!die) return std::nullopt;
+  Dwarf_Attribute attr;
+  if (dwarf_attr(&*die, DW_AT_const_value, &attr) == nullptr) return std::nullopt;
+  unsigned form = dwarf_whatform(&attr);
+  if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
+    Dwarf_Sword value;
+    if (dwarf_formsdata(&attr, &value) != 0) return std::nullopt;
+    return value;
+  }
+  Dwarf_Word value;
+  if (dwarf_formudata(&attr, &value) != 0) return std::nullopt;
+  unsigned width = form == DW_FORM_data1   ? 1
+                   : form == DW_FORM_data2 ? 2
+                   : form == DW_FORM_data4 ? 4
+                                           : 8;
+  // gcc writes negative enumerators as sdata; a fixed-size form holds the value's bits,
+  // negative only when it fills a signed enum's full width.
+  auto parent = die_at(entry.parent);
+  if (parent && width < 8) {
+    uint64_t enum_size = attr_size(&*parent, DW_AT_byte_size).value_or(0);
+    Dwarf_Die underlying;
+    bool is_signed = false;
+    if (type_of(&*parent, &underlying)) {
+      auto base = peel(underlying);
+      auto encoding = base ? attr_udata(&*base, DW_AT_encoding) : std::nullopt;
+      is_signed = encoding && (*encoding == DW_ATE_signed || *encoding == DW_ATE_signed_char);
+    }
+    if (is_signed && enum_size == width) {
+      uint64_t sign = uint64_t{1} << (width * 8 - 1);
+      if (value & sign) value |= ~((sign << 1) - 1);
+    }
+  }
+  return static_cast<int64_t>(value);
+}
+
+void DwarfTypes::Impl::load_symtab() {
+  if (symtab_loaded) return;
+  symtab_loaded = true;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) != nullptr && shdr.sh_type == SHT_SYMTAB) {
+      symtab = scn;
+      break;
+    }
+  }
+  if (symtab == nullptr) return;
+  GElf_Shdr shdr;
+  Elf_Data* data = elf_getdata(symtab, nullptr);
+  if (gelf_getshdr(symtab, &shdr) == nullptr || data == nullptr) {
+    symtab = nullptr;
+    return;
+  }
+  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
+  globals.reserve(count / 4);
+  for (size_t i = 1; i < count; ++i) {
+    GElf_Sym sym;
+    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) break;
+    unsigned bind = GELF_ST_BIND(sym.st_info);
+    unsigned type = GELF_ST_TYPE(sym.st_info);
+    if ((bind != STB_GLOBAL && bind != STB_WEAK) || sym.st_shndx == SHN_UNDEF) continue;
+    if (type != STT_OBJECT && type != STT_FUNC && type != STT_NOTYPE) continue;
+    const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+    if (name == nullptr || *name == '\0') continue;
+    globals.try_emplace(name, Symbol{sym.st_value, sym.st_size});
+  }
+}
+
+// A file-local symbol from .symtab, where STT_FILE entries name the source (basename only).
+std::optional<Symbol> DwarfTypes::Impl::local_symbol(std::string_view file, std::string_view name) {
+  load_symtab();
+  if (symtab == nullptr) return std::nullopt;
+  std::string_view base =
+      file.substr(file.rfind('/') == std::string_view::npos ? 0 : file.rfind('/') + 1);
+  GElf_Shdr shdr;
+  Elf_Data* data = elf_getdata(symtab, nullptr);
+  if (gelf_getshdr(symtab, &shdr) == nullptr || data == nullptr) return std::nullopt;
+  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
+  bool in_file = false;
+  for (size_t i = 1; i < count; ++i) {
+    GElf_Sym sym;
+    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) break;
+    unsigned type = GELF_ST_TYPE(sym.st_info);
+    const char* sym_name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+    if (type == STT_FILE) {
+      in_file = sym_name != nullptr && base == sym_name;
+      continue;
+    }
+    if (!in_file || GELF_ST_BIND(sym.st_info) != STB_LOCAL || type != STT_OBJECT) continue;
+    if (sym_name != nullptr && name == sym_name) return Symbol{sym.st_value, sym.st_size};
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> DwarfTypes::Impl::static_address(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr(die, DW_AT_location, &attr) == nullptr) return std::nullopt;
+  Dwarf_Op* ops;
+  size_t nops;
+  if (dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1) return std::nullopt;
+  if (ops[0].atom == DW_OP_addr) return ops[0].number;
+  if (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) {
+    Dwarf_Attribute addr_attr;
+    Dwarf_Addr addr;
+    if (dwarf_getlocation_attr(&attr, ops, &addr_attr) == 0 &&
+        dwarf_formaddr(&addr_attr, &addr) == 0) {
+      return addr;
+    }
+  }
+  return std::nullopt;
+}
+
+// A DIE whose type tells everything: a definition, or a declaration whose type is
+// complete (declarations of arrays often leave the length out).
+bool DwarfTypes::Impl::usable_variable(const Entry& entry) {
+  auto die = die_at(entry.die);
+  if (!die) return false;
+  if (!dwarf_hasattr(&*die, DW_AT_declaration)) return true;
+  Dwarf_Die type;
+  if (!type_of(&*die, &type)) return false;
+  auto facts = describe(&type, 0);
+  return facts && (facts->kind != TypeKind::Array || facts->array_length > 0);
+}
+
+std::optional<VariableInfo> DwarfTypes::Impl::resolve_variable(std::string_view name,
+                                                               std::string_view file) {
+  std::optional<Dwarf_Die> die;
+  std::optional<uint64_t> address;
+  std::optional<Symbol> symbol;
+  list_units();
+  if (!file.empty()) {
+    // The file's own statics first, then a global it defines.
+    for (size_t i : units_for_file(file)) {
+      const NameIndex& idx = index(units[i]);
+      for (Kind kind : {Kind::Static, Kind::Variable}) {
+        auto it = idx.find(NameKey{kind, name});
+        if (it == idx.end()) continue;
+        die = die_at(it->second.die);
+        if (die) address = static_address(&*die);
+        if (address) break;
+      }
+      if (address) break;
+    }
+    if (!die) return std::nullopt;
+    if (!address) {
+      // Location optimised away in DWARF: the symbol table still has it.
+      symbol = local_symbol(file, name);
+      if (!symbol) return std::nullopt;
+      address = symbol->value;
+    }
+  } else {
+    load_symtab();
+    std::optional<Entry> entry;
+    if (symtab != nullptr) {
+      auto it = globals.find(name);
+      if (it == globals.end()) return std::nullopt;
+      symbol = it->second;
+      address = symbol->value;
+      // With the symbol's size even a declaration without array bounds will do.
+      entry = find(Kind::Variable, name, symbol->size > 0 ? nullptr : &Impl::usable_variable);
+    } else {
+      // No .symtab: only a definition's DW_AT_location gives the address.
+      entry = find(Kind::Variable, name, &Impl::defined_variable);
+      if (!entry || entry->declaration) return std::nullopt;
+    }
+    if (entry) die = die_at(entry->die);
+    if (!address && die) address = static_address(&*die);
+    if (!address) return std::nullopt;
+  }
+
+  VariableInfo info;
+  info.address = *address + kaslr;
+  Dwarf_Die type;
+  std::optional<Facts> facts;
+  if (die && type_of(&*die, &type)) facts = describe(&type, 0);
+  if (facts) {
+    info.kind = facts->kind;
+    info.size = facts->size;
+    info.array_length = facts->array_length;
+    info.element_size = facts->element_size;
+  }
+  if (symbol && symbol->size > 0 && symbol->size <= kMaxObjectSize) {
+    if (info.kind == TypeKind::Array && info.array_length == 0 && info.element_size > 0) {
+      info.array_length = symbol->size / info.element_size;
+      info.size = info.array_length * info.element_size;
+    }
+    if (info.size == 0) info.size = symbol->size;
+  }
+  return info;
+}
+
+std::string DwarfTypes::Impl::release() {
+  load_symtab();
+  auto it = globals.find("linux_banner");
+  if (it == globals.end()) return {};
+  uint64_t addr = it->second.value;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS ||
+        (shdr.sh_flags & SHF_ALLOC) == 0 || addr < shdr.sh_addr ||
+        addr - shdr.sh_addr >= shdr.sh_size) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || data->d_buf == nullptr) return {};
+    uint64_t off = addr - shdr.sh_addr;
+    if (off >= data->d_size) return {};
+    size_t len = static_cast<size_t>(
+        std::min<uint64_t>({data->d_size - off, uint64_t{kMaxBannerBytes},
+                            it->second.size > 0 ? it->second.size : kMaxBannerBytes}));
+    std::string_view banner(static_cast<const char*>(data->d_buf) + off, len);
+    constexpr std::string_view kPrefix = "Linux version ";
+    if (banner.substr(0, kPrefix.size()) != kPrefix) return {};
+    banner.remove_prefix(kPrefix.size());
+    size_t end = banner.find_first_of(" \n", 0);
+    if (end == std::string_view::npos) return {};
+    return std::string(banner.substr(0, end));
+  }
+  return {};
+}
+
+DwarfTypes::DwarfTypes(const std::string& vmlinux_path, uint64_t kaslr_offset)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->kaslr = kaslr_offset;
+  impl_->open(vmlinux_path);
+}
+
+DwarfTypes::~DwarfTypes() = default;
+
+std::optional<uint64_t> DwarfTypes::size_of(std::string_view type) {
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  if (!type.empty() && type.back() == '*') return impl_->address_size;
+  auto die = impl_->named_type(type);
+  if (!die) return std::nullopt;
+  auto facts = impl_->describe(&*die, 0);
+  if (!facts || facts->size == 0) return std::nullopt;
+  return facts->size;
+}
+
+std::optional<MemberInfo> DwarfTypes::member(std::string_view type, std::string_view member_path) {
+  std::string key;
+  key.append(type).push_back('\0');
+  key.append(member_path);
+  auto it = impl_->members.find(key);
+  if (it != impl_->members.end()) return it->second;
+  auto info = impl_->resolve_member(type, member_path);
+  impl_->members.emplace(std::move(key), info);
+  return info;
+}
+
+std::optional<int64_t> DwarfTypes::enumerator(std::string_view name) {
+  auto entry = impl_->find(Kind::Enumerator, name);
+  if (!entry) return std::nullopt;
+  return impl_->enumerator_value(*entry);
+}
+
+std::optional<VariableInfo> DwarfTypes::variable(std::string_view name, std::string_view file) {
+  std::string key;
+  key.append(file).push_back('\0');
+  key.append(name);
+  auto it = impl_->variables.find(key);
+  if (it != impl_->variables.end()) return it->second;
+  auto info = impl_->resolve_variable(name, file);
+  impl_->variables.emplace(std::move(key), info);
+  return info;
+}
+
+std::string DwarfTypes::build_id() const {
+  return impl_->build_id;
+}
+
+std::string DwarfTypes::release() const {
+  return impl_->release();
+}
+
+} // namespace powner

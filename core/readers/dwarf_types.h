@@ -1,0 +1,43 @@
+// Types from a vmlinux's DWARF (elfutils libdw): the full image or an
+// `objcopy --only-keep-debug` file. Only the CUs a question needs are read: a few preferred
+// CUs (mm/page_owner.c first) are indexed on demand, the rest are scanned only when a name
+// is not found there. Not thread-safe.
+#pragma once
+
+#include "types.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace powner {
+
+class DwarfTypes final : public Types {
+public:
+  // kaslr_offset is VMCOREINFO's KERNELOFFSET; variable() adds it to link-time addresses.
+  // Throws Error(Unreadable) if the file cannot be opened or is not ELF, Error(NoDebugInfo)
+  // if it has no .debug_info.
+  DwarfTypes(const std::string& vmlinux_path, uint64_t kaslr_offset);
+  ~DwarfTypes() override;
+  DwarfTypes(const DwarfTypes&) = delete;
+  DwarfTypes& operator=(const DwarfTypes&) = delete;
+
+  std::optional<uint64_t> size_of(std::string_view type) override;
+  std::optional<MemberInfo> member(std::string_view type, std::string_view member_path) override;
+  std::optional<int64_t> enumerator(std::string_view name) override;
+  std::optional<VariableInfo> variable(std::string_view name, std::string_view file = {}) override;
+
+  // Lowercase hex of the NT_GNU_BUILD_ID note; empty if the file has none.
+  std::string build_id() const;
+  // The release ("7.3.0-rc7") from linux_banner; empty when .rodata is not in the file
+  // (debug-only images).
+  std::string release() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace powner

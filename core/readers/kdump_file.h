@@ -1,0 +1,46 @@
+// A kernel dump opened with libkdumpfile: kdump-compressed (makedumpfile, filtered or not),
+// kdump ELF, QEMU's ELF, or /proc/kcore. Provides memory and VMCOREINFO.
+#pragma once
+
+#include "memory.h"
+#include "vmcoreinfo.h"
+
+#include <cstdint>
+#include <string>
+
+struct _kdump_ctx;
+struct _kdump_bmp;
+struct _addrxlat_ctx;
+struct _addrxlat_sys;
+
+namespace powner {
+
+class KdumpFile final : public Memory {
+public:
+  // Opens path; throws powner::Error with a one-line reason on failure.
+  explicit KdumpFile(const std::string& path);
+  ~KdumpFile() override;
+  KdumpFile(const KdumpFile&) = delete;
+  KdumpFile& operator=(const KdumpFile&) = delete;
+
+  bool read(uint64_t addr, void* out, size_t len) override;
+
+  const VmcoreInfo& vmcoreinfo() const { return vmcoreinfo_; }
+  const std::string& format() const { return format_; } // "diskdump", "elf", ...
+
+private:
+  bool present(uint64_t addr, size_t len);
+
+  _kdump_ctx* ctx_ = nullptr;
+  int fd_ = -1;
+  VmcoreInfo vmcoreinfo_;
+  std::string format_;
+  // Which pages the file holds, by machine physical frame, and the translation to get there.
+  _kdump_bmp* pagemap_ = nullptr;
+  _addrxlat_ctx* xlat_ctx_ = nullptr;
+  _addrxlat_sys* xlat_sys_ = nullptr;
+  unsigned page_shift_ = 12;
+  uint64_t last_page_ = ~0ULL; // the last virtual page found present
+};
+
+} // namespace powner

@@ -1,0 +1,73 @@
+#include "stack_depot.h"
+
+#include "kallsyms.h"
+#include "memory_reads.h"
+
+#include <algorithm>
+
+namespace powner {
+
+std::optional<uint64_t> StackDepot::record_address(uint32_t handle, bool* bad) {
+  const KernelModel& m = model_;
+  uint64_t index_mask = (1ULL << m.handle_index_bits) - 1;
+  uint64_t offset_mask = (1ULL << m.handle_offset_bits) - 1;
+  uint64_t index = handle & index_mask;
+  uint64_t offset = ((handle >> m.handle_index_bits) & offset_mask) << m.depot_stack_align;
+  if (m.depot_pool_index_plus_1) {
+    if (index == 0) return *bad = true, std::nullopt; // pool_index_plus_1 == 0: never valid
+    index -= 1;
+    if (index >= m.depot_pools_num) return *bad = true, std::nullopt;
+  } else if (index >= m.depot_pools_num) { // 6.1: slabindex > depot_index
+    return *bad = true, std::nullopt;
+  }
+  auto pool = read_value<uint64_t>(mem_, m.depot_pools + 8 * index);
+  if (!pool || !*pool) return *bad = true, std::nullopt;
+  return *pool + offset;
+}
+
+std::optional<StackRecord> StackDepot::read_record(uint64_t addr) {
+  const KernelModel& m = model_;
+  StackRecord rec;
+  rec.address = addr;
+  auto size = read_value<uint32_t>(mem_, addr + m.rec_size_off);
+  auto handle = read_value<uint32_t>(mem_, addr + m.rec_handle_off);
+  if (!size || !handle) return std::nullopt;
+  rec.handle = *handle;
+  if (m.rec_count_off) {
+    auto count = read_value<int32_t>(mem_, addr + *m.rec_count_off);
+    if (!count) return std::nullopt;
+    rec.count = *count;
+  }
+  auto n = static_cast<uint32_t>(std::min<uint64_t>(*size, m.rec_max_entries));
+  rec.entries.resize(n);
+  if (n && !mem_.read(addr + m.rec_entries_off, rec.entries.data(), 8ULL * n)) return std::nullopt;
+  if (*size > m.rec_max_entries) return std::nullopt; // a corrupt size: not a real record
+  return rec;
+}
+
+void StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& entries) const {
+  for (uint64_t addr : entries) {
+    out += ' ';
+    symbols_.append_ps(out, addr);
+    out += '\n';
+  }
+}
+
+const std::string& StackDepot::text(uint32_t handle, bool* bad) {
+  auto [it, inserted] = cache_.try_emplace(handle);
+  Cached& c = it->second;
+  if (inserted) {
+    if (auto addr = record_address(handle, &c.bad)) {
+      auto rec = read_record(*addr);
+      if (!rec) {
+        c.bad = true;
+      } else if (!rec->count || *rec->count != 0) { // refcount 0: the kernel prints nothing
+        append_frames(c.text, rec->entries);
+      }
+    }
+  }
+  if (bad) *bad = c.bad;
+  return c.text;
+}
+
+} // namespace powner

@@ -1,0 +1,54 @@
+// Stack depot: handle -> stack_record -> " %pS\n" lines, as stack_depot_snprint() prints
+// them. Each handle is decoded and symbolized once; records are cached by handle.
+#pragma once
+
+#include "kernel_model.h"
+#include "memory.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace powner {
+
+class KernelSymbols;
+
+struct StackRecord {
+  uint64_t address = 0;
+  uint32_t handle = 0;          // as stored in the record
+  std::optional<int32_t> count; // refcount (6.12+)
+  std::vector<uint64_t> entries;
+};
+
+class StackDepot {
+public:
+  StackDepot(Memory& mem, const KernelModel& model, const KernelSymbols& symbols)
+      : mem_(mem), model_(model), symbols_(symbols) {}
+
+  // What stack_depot_snprint(handle) prints: one " %pS\n" line per frame, or nothing when
+  // the kernel would print nothing (bad pool index, no pool, refcount 0). bad is set when
+  // the handle or its record cannot be used (a garbage handle or memory missing from the dump).
+  const std::string& text(uint32_t handle, bool* bad = nullptr);
+
+  // The record at addr (page_owner_stacks walks records, not handles).
+  std::optional<StackRecord> read_record(uint64_t addr);
+
+  // " %pS\n" lines for entries.
+  void append_frames(std::string& out, const std::vector<uint64_t>& entries) const;
+
+private:
+  struct Cached {
+    std::string text;
+    bool bad = false;
+  };
+  std::optional<uint64_t> record_address(uint32_t handle, bool* bad);
+
+  Memory& mem_;
+  const KernelModel& model_;
+  const KernelSymbols& symbols_;
+  std::unordered_map<uint32_t, Cached> cache_;
+};
+
+} // namespace powner

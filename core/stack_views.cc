@@ -1,0 +1,59 @@
+#include "stack_views.h"
+
+#include "memory_reads.h"
+
+#include <fmt/format.h>
+#include <unordered_set>
+
+namespace powner {
+
+namespace {
+constexpr unsigned kStack = 1, kPages = 2, kHandle = 4; // STACK_PRINT_FLAG_*
+constexpr uint64_t kMaxStacks = 1ULL << 24;
+} // namespace
+
+StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot& depot,
+                                  StackView view, uint64_t threshold) {
+  StackViewResult result;
+  unsigned flags = view == StackView::Stacks    ? kStack | kPages
+                   : view == StackView::Handles ? kHandle | kPages
+                                                : kStack | kHandle;
+  auto head = read_value<uint64_t>(mem, m.stack_list);
+  if (!head) {
+    result.unreadable++;
+    return result;
+  }
+  std::unordered_set<uint64_t> seen;
+  auto out = std::back_inserter(result.text);
+  for (uint64_t stack = *head; stack;) {
+    if (!seen.insert(stack).second || seen.size() > kMaxStacks) {
+      result.truncated = true;
+      break;
+    }
+    auto record = read_value<uint64_t>(mem, stack + m.stack_record_off);
+    auto next = read_value<uint64_t>(mem, stack + m.stack_next_off);
+    if (!record || !next) {
+      result.unreadable++;
+      break;
+    }
+    stack = *next;
+    if (!*record) continue;
+    auto rec = depot.read_record(*record);
+    if (!rec) {
+      result.unreadable++;
+      continue;
+    }
+    // nr_base_pages = refcount - 1, an int compared with an unsigned long threshold
+    int32_t nr_base_pages = rec->count.value_or(0) - 1;
+    if ((flags & kPages) && (nr_base_pages < 1 || static_cast<uint64_t>(static_cast<int64_t>(
+                                                      nr_base_pages)) < threshold))
+      continue;
+    if (flags & kStack) depot.append_frames(result.text, rec->entries);
+    if (flags & kHandle) fmt::format_to(out, "handle: {}\n", static_cast<int32_t>(rec->handle));
+    if (flags & kPages) fmt::format_to(out, "nr_base_pages: {}\n", nr_base_pages);
+    result.text += '\n';
+  }
+  return result;
+}
+
+} // namespace powner

@@ -1,0 +1,25 @@
+// /sys/kernel/debug/page_owner_stacks/{show_stacks,show_handles,show_stacks_handles}:
+// stack_print() over the dump's stack_list, newest first.
+#pragma once
+
+#include "kernel_model.h"
+#include "memory.h"
+#include "stack_depot.h"
+
+#include <cstdint>
+#include <string>
+
+namespace powner {
+
+enum class StackView { Stacks, Handles, StacksHandles };
+
+struct StackViewResult {
+  std::string text;
+  uint64_t unreadable = 0; // list entries or records the dump cannot provide
+  bool truncated = false;  // the list did not end (a cycle or garbage pointers)
+};
+
+StackViewResult render_stack_view(Memory& mem, const KernelModel& model, StackDepot& depot,
+                                  StackView view, uint64_t threshold);
+
+} // namespace powner

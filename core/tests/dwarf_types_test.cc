@@ -1,0 +1,403 @@
+#include "dwarf_types.h"
+#include "error.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <memory>
+#include <unistd.h>
+
+// Expected values are what the 7.3 fixture kernel has (checked with pahole); the config
+// bits they depend on: CONFIG_NR_CPUS=8, CONFIG_NODES_SHIFT=6, CONFIG_STACKDEPOT_MAX_FRAMES=64,
+// CONFIG_PAGE_OWNER=y, no HUGETLBFS/CMA/MEMORY_ISOLATION (NR_PAGEFLAGS 21, 3 zones).
+
+namespace powner {
+namespace {
+
+namespace fs = std::filesystem;
+
+// $POWNER_FIXTURES/7.3/vmlinux (the debug-only image), else the kernel build tree.
+std::string fixture_vmlinux() {
+  if (const char* dir = std::getenv("POWNER_FIXTURES"); dir != nullptr && *dir != '\0') {
+    fs::path p = fs::path(dir) / "7.3" / "vmlinux";
+    if (fs::exists(p)) return p.string();
+  }
+  const char* build = "/work/kbuild/7.3/linux-source-7.3/vmlinux";
+  if (fs::exists(build)) return build;
+  return {};
+}
+
+constexpr uint64_t kKaslr = 0x1a000000;
+
+class DwarfTypes73 : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    path_ = fixture_vmlinux();
+    if (path_.empty()) return;
+    types_ = std::make_unique<DwarfTypes>(path_, 0).release();
+    slid_ = std::make_unique<DwarfTypes>(path_, kKaslr).release();
+  }
+  static void TearDownTestSuite() {
+    delete types_;
+    delete slid_;
+    types_ = slid_ = nullptr;
+  }
+  void SetUp() override {
+    if (types_ == nullptr) GTEST_SKIP() << "no 7.3 vmlinux (set POWNER_FIXTURES)";
+  }
+
+  static uint64_t offset(std::string_view type, std::string_view member) {
+    auto m = types_->member(type, member);
+    EXPECT_TRUE(m) << type << "." << member;
+    return m ? m->offset : ~uint64_t{0};
+  }
+
+  static std::string path_;
+  static DwarfTypes* types_;
+  static DwarfTypes* slid_;
+};
+
+std::string DwarfTypes73::path_;
+DwarfTypes* DwarfTypes73::types_ = nullptr;
+DwarfTypes* DwarfTypes73::slid_ = nullptr;
+
+TEST_F(DwarfTypes73, BuildIdAndRelease) {
+  std::string id = types_->build_id();
+  ASSERT_EQ(id.size(), 40U);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  // Only a full image has .rodata; the debug-only fixture gives "".
+  std::string release = types_->release();
+  if (!release.empty()) {
+    EXPECT_EQ(release.rfind("7.3", 0), 0U) << release;
+  }
+}
+
+TEST_F(DwarfTypes73, PageOwner) {
+  const std::string_view po = "struct page_owner";
+  EXPECT_EQ(types_->size_of(po), 64U);
+  EXPECT_EQ(offset(po, "order"), 0U);
+  EXPECT_EQ(offset(po, "last_migrate_reason"), 2U);
+  EXPECT_EQ(offset(po, "gfp_mask"), 4U);
+  EXPECT_EQ(offset(po, "handle"), 8U);
+  EXPECT_EQ(offset(po, "free_handle"), 12U);
+  EXPECT_EQ(offset(po, "ts_nsec"), 16U);
+  EXPECT_EQ(offset(po, "free_ts_nsec"), 24U);
+  EXPECT_EQ(offset(po, "pid"), 48U);
+  EXPECT_EQ(offset(po, "tgid"), 52U);
+  EXPECT_EQ(offset(po, "free_pid"), 56U);
+  EXPECT_EQ(offset(po, "free_tgid"), 60U);
+
+  auto order = types_->member(po, "order");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->size, 2U);
+  EXPECT_EQ(order->kind, TypeKind::Integer);
+  EXPECT_EQ(order->bit_size, 0U);
+
+  auto comm = types_->member(po, "comm");
+  ASSERT_TRUE(comm);
+  EXPECT_EQ(comm->offset, 32U);
+  EXPECT_EQ(comm->kind, TypeKind::Array);
+  EXPECT_EQ(comm->array_length, 16U);
+  EXPECT_EQ(comm->element_size, 1U);
+  EXPECT_EQ(comm->size, 16U);
+}
+
+TEST_F(DwarfTypes73, PageExt) {
+  EXPECT_EQ(types_->size_of("struct page_ext"), 8U);
+  EXPECT_EQ(offset("struct page_ext", "flags"), 0U);
+  EXPECT_EQ(offset("struct page_ext_operations", "offset"), 0U);
+  EXPECT_EQ(types_->enumerator("PAGE_EXT_OWNER"), 0);
+  EXPECT_EQ(types_->enumerator("PAGE_EXT_OWNER_ALLOCATED"), 1);
+}
+
+TEST_F(DwarfTypes73, StackRecord) {
+  const std::string_view rec = "struct stack_record";
+  EXPECT_EQ(types_->size_of(rec), 544U);
+  EXPECT_EQ(offset(rec, "size"), 20U);
+  EXPECT_EQ(offset(rec, "handle"), 24U);
+  EXPECT_EQ(offset(rec, "count"), 28U);
+  // entries[] sits in an anonymous union with the free-list fields.
+  auto entries = types_->member(rec, "entries");
+  ASSERT_TRUE(entries);
+  EXPECT_EQ(entries->offset, 32U);
+  EXPECT_EQ(entries->kind, TypeKind::Array);
+  EXPECT_EQ(entries->array_length, 64U);
+  EXPECT_EQ(entries->element_size, 8U);
+  EXPECT_EQ(offset(rec, "rcu_state"), 48U);
+}
+
+TEST_F(DwarfTypes73, HandlePartsBitfields) {
+  // u32 pool_index_plus_1:17, offset:10, extra:5 in an anonymous struct.
+  auto index = types_->member("union handle_parts", "pool_index_plus_1");
+  auto off = types_->member("union handle_parts", "offset");
+  auto extra = types_->member("union handle_parts", "extra");
+  ASSERT_TRUE(index && off && extra);
+  EXPECT_EQ(index->offset, 0U);
+  EXPECT_EQ(index->size, 4U);
+  EXPECT_EQ(index->bit_offset, 0U);
+  EXPECT_EQ(index->bit_size, 17U);
+  EXPECT_EQ(off->offset, 0U);
+  EXPECT_EQ(off->bit_offset, 17U);
+  EXPECT_EQ(off->bit_size, 10U);
+  EXPECT_EQ(extra->bit_offset, 27U);
+  EXPECT_EQ(extra->bit_size, 5U);
+  EXPECT_FALSE(types_->member("union handle_parts", "slabindex")); // 6.1 only
+}
+
+TEST_F(DwarfTypes73, MemSection) {
+  EXPECT_EQ(types_->size_of("struct mem_section"), 32U);
+  EXPECT_EQ(offset("struct mem_section", "section_mem_map"), 0U);
+  EXPECT_EQ(offset("struct mem_section", "usage"), 8U);
+  auto page_ext = types_->member("struct mem_section", "page_ext");
+  ASSERT_TRUE(page_ext);
+  EXPECT_EQ(page_ext->offset, 16U);
+  EXPECT_EQ(page_ext->kind, TypeKind::Pointer);
+  EXPECT_EQ(page_ext->size, 8U);
+  EXPECT_EQ(page_ext->element_size, 8U); // sizeof(struct page_ext)
+  // unsigned long pageblock_flags[0]: a zero-length array.
+  auto flags = types_->member("struct mem_section_usage", "pageblock_flags");
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->kind, TypeKind::Array);
+  EXPECT_EQ(flags->array_length, 0U);
+  EXPECT_EQ(flags->size, 0U);
+  EXPECT_EQ(flags->element_size, 8U);
+}
+
+TEST_F(DwarfTypes73, Page) {
+  EXPECT_EQ(types_->size_of("struct page"), 64U);
+  auto flags = types_->member("struct page", "flags");
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->offset, 0U);
+  EXPECT_EQ(flags->size, 8U);
+  EXPECT_EQ(flags->kind, TypeKind::Struct); // memdesc_flags_t since 7.2
+  auto f = types_->member("struct page", "flags.f");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->offset, 0U);
+  EXPECT_EQ(f->kind, TypeKind::Integer);
+  EXPECT_EQ(types_->size_of("memdesc_flags_t"), 8U);
+
+  // Members of anonymous structs and unions, found as C finds them.
+  auto page_type = types_->member("struct page", "page_type");
+  ASSERT_TRUE(page_type);
+  EXPECT_EQ(page_type->offset, 48U);
+  EXPECT_EQ(page_type->size, 4U);
+  EXPECT_EQ(page_type->kind, TypeKind::Integer);
+  EXPECT_EQ(offset("struct page", "_mapcount"), 48U);
+  EXPECT_EQ(offset("struct page", "private"), 40U);
+  EXPECT_EQ(offset("struct page", "compound_info"), 8U);
+  EXPECT_EQ(offset("struct page", "memcg_data"), 56U);
+  EXPECT_FALSE(types_->member("struct page", "compound_head")); // renamed in 7.2
+}
+
+TEST_F(DwarfTypes73, NestedPaths) {
+  auto cgroup = types_->member("struct mem_cgroup", "css.cgroup");
+  ASSERT_TRUE(cgroup);
+  EXPECT_EQ(cgroup->offset, 0U);
+  EXPECT_EQ(cgroup->kind, TypeKind::Pointer);
+  EXPECT_EQ(cgroup->element_size, types_->size_of("struct cgroup"));
+  auto css_flags = types_->member("struct mem_cgroup", "css.flags");
+  ASSERT_TRUE(css_flags);
+  EXPECT_EQ(css_flags->offset,
+            offset("struct mem_cgroup", "css") + offset("struct cgroup_subsys_state", "flags"));
+  EXPECT_EQ(css_flags->offset, 76U);
+  EXPECT_EQ(offset("struct obj_cgroup", "memcg"), 16U);
+  EXPECT_EQ(offset("struct cgroup", "kn"), 296U);
+  EXPECT_EQ(offset("struct kernfs_node", "__parent"), 8U);
+  EXPECT_EQ(offset("struct kernfs_node", "name"), 16U);
+  // A path cannot go through a pointer, and every part must exist.
+  EXPECT_FALSE(types_->member("struct mem_cgroup", "css.cgroup.kn"));
+  EXPECT_FALSE(types_->member("struct mem_cgroup", "css.no_such"));
+  EXPECT_FALSE(types_->member("struct mem_cgroup", "css."));
+  EXPECT_FALSE(types_->member("struct mem_cgroup", ""));
+}
+
+TEST_F(DwarfTypes73, ModuleStructs) {
+  auto mem = types_->member("struct module", "mem");
+  ASSERT_TRUE(mem);
+  EXPECT_EQ(mem->kind, TypeKind::Array);
+  EXPECT_EQ(mem->array_length, static_cast<uint64_t>(*types_->enumerator("MOD_MEM_NUM_TYPES")));
+  EXPECT_EQ(mem->element_size, types_->size_of("struct module_memory"));
+  auto kallsyms = types_->member("struct module", "kallsyms");
+  ASSERT_TRUE(kallsyms);
+  EXPECT_EQ(kallsyms->kind, TypeKind::Pointer);
+  EXPECT_EQ(kallsyms->element_size, types_->size_of("struct mod_kallsyms"));
+  EXPECT_EQ(offset("struct mod_kallsyms", "symtab"), 0U);
+  EXPECT_EQ(offset("struct mod_kallsyms", "num_symtab"), 8U);
+  EXPECT_EQ(offset("struct mod_kallsyms", "strtab"), 16U);
+  EXPECT_EQ(offset("struct mod_kallsyms", "typetab"), 24U);
+}
+
+TEST_F(DwarfTypes73, Enumerators) {
+  EXPECT_EQ(types_->enumerator("MR_NEVER"), 10);
+  EXPECT_EQ(types_->enumerator("MR_TYPES"), 11);
+  EXPECT_EQ(types_->enumerator("PGTY_buddy"), 0xf0);
+  EXPECT_EQ(types_->enumerator("__NR_PAGEFLAGS"), 21);
+  EXPECT_EQ(types_->enumerator("__MAX_NR_ZONES"), 3);
+  EXPECT_EQ(types_->enumerator("N_POSSIBLE"), 0);
+  EXPECT_EQ(types_->enumerator("N_MEMORY"), 3);
+  EXPECT_EQ(types_->enumerator("MEMCG_DATA_KMEM"), 2);
+  EXPECT_EQ(types_->enumerator("CSS_ONLINE"), 2); // 1 << 1, anonymous enum
+  EXPECT_EQ(types_->enumerator("SECTION_HAS_MEM_MAP_BIT"), 1);
+  EXPECT_FALSE(types_->enumerator("MEMCG_DATA_OBJCGS")); // 6.1 only
+  EXPECT_FALSE(types_->enumerator("MIGRATE_ISOLATE"));   // no MEMORY_ISOLATION here
+}
+
+TEST_F(DwarfTypes73, PageOwnerStatics) {
+  auto list = types_->variable("stack_list", "mm/page_owner.c");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->kind, TypeKind::Pointer);
+  EXPECT_EQ(list->size, 8U);
+  EXPECT_EQ(list->element_size, types_->size_of("struct stack"));
+  EXPECT_NE(list->address, 0U);
+  auto dummy = types_->variable("dummy_stack", "mm/page_owner.c");
+  ASSERT_TRUE(dummy);
+  EXPECT_EQ(dummy->kind, TypeKind::Struct);
+  EXPECT_EQ(dummy->size, 16U);
+  EXPECT_EQ(offset("struct stack", "next"), 8U);
+  auto threshold = types_->variable("pages_threshold", "mm/page_owner.c");
+  ASSERT_TRUE(threshold);
+  EXPECT_EQ(threshold->kind, TypeKind::Integer);
+  EXPECT_FALSE(types_->variable("page_owner_pages_threshold", "mm/page_owner.c")); // <= 7.2
+}
+
+TEST_F(DwarfTypes73, StackDepotStatics) {
+  auto pools = types_->variable("stack_pools", "lib/stackdepot.c");
+  ASSERT_TRUE(pools);
+  EXPECT_EQ(pools->kind, TypeKind::Pointer); // an allocated array since 7.2
+  EXPECT_EQ(pools->size, 8U);
+  EXPECT_EQ(pools->element_size, 8U);
+  auto num = types_->variable("pools_num", "lib/stackdepot.c");
+  ASSERT_TRUE(num);
+  EXPECT_EQ(num->kind, TypeKind::Integer);
+  EXPECT_EQ(num->size, 4U);
+  EXPECT_FALSE(types_->variable("stack_slabs", "lib/stackdepot.c")); // 6.1 only
+}
+
+TEST_F(DwarfTypes73, Globals) {
+  auto node_data = types_->variable("node_data");
+  ASSERT_TRUE(node_data);
+  EXPECT_EQ(node_data->kind, TypeKind::Array);
+  EXPECT_EQ(node_data->array_length, 64U); // MAX_NUMNODES = 1 << CONFIG_NODES_SHIFT
+  EXPECT_EQ(node_data->element_size, 8U);
+  EXPECT_EQ(node_data->size, 512U);
+
+  auto per_cpu = types_->variable("__per_cpu_offset");
+  ASSERT_TRUE(per_cpu);
+  EXPECT_EQ(per_cpu->kind, TypeKind::Array);
+  EXPECT_EQ(per_cpu->array_length, 8U); // NR_CPUS
+
+  auto gfp = types_->variable("gfpflag_names");
+  ASSERT_TRUE(gfp);
+  EXPECT_EQ(gfp->kind, TypeKind::Array);
+  EXPECT_EQ(gfp->element_size, 16U); // struct trace_print_flags
+  EXPECT_GT(gfp->array_length, 10U);
+
+  auto reasons = types_->variable("migrate_reason_names");
+  ASSERT_TRUE(reasons);
+  EXPECT_EQ(reasons->array_length, 11U); // MR_TYPES
+  EXPECT_EQ(reasons->element_size, 8U);
+
+  auto ops = types_->variable("page_owner_ops");
+  ASSERT_TRUE(ops);
+  EXPECT_EQ(ops->kind, TypeKind::Struct);
+  EXPECT_EQ(ops->size, types_->size_of("struct page_ext_operations"));
+
+  auto max_pfn = types_->variable("max_pfn");
+  ASSERT_TRUE(max_pfn);
+  EXPECT_EQ(max_pfn->kind, TypeKind::Integer);
+  EXPECT_EQ(max_pfn->size, 8U);
+
+  auto states = types_->variable("node_states");
+  ASSERT_TRUE(states);
+  EXPECT_EQ(states->kind, TypeKind::Array);
+  EXPECT_EQ(states->element_size, types_->size_of("nodemask_t"));
+
+  auto mem_section = types_->variable("mem_section");
+  ASSERT_TRUE(mem_section);
+  EXPECT_EQ(mem_section->kind, TypeKind::Pointer); // SPARSEMEM_EXTREME
+
+  EXPECT_TRUE(types_->variable("page_ext_size"));
+  EXPECT_TRUE(types_->variable("pageflag_names"));
+  EXPECT_TRUE(types_->variable("migratetype_names"));
+  EXPECT_FALSE(types_->variable("section_to_node_table")); // nid fits in page->flags
+}
+
+TEST_F(DwarfTypes73, KaslrOffsetApplied) {
+  for (auto [name, file] : {std::pair<const char*, const char*>{"max_pfn", ""},
+                            {"node_data", ""},
+                            {"stack_list", "mm/page_owner.c"},
+                            {"stack_pools", "lib/stackdepot.c"}}) {
+    auto plain = types_->variable(name, file);
+    auto slid = slid_->variable(name, file);
+    ASSERT_TRUE(plain && slid) << name;
+    EXPECT_EQ(slid->address, plain->address + kKaslr) << name;
+  }
+  // Link-time addresses of x86_64 kernel data.
+  EXPECT_GE(types_->variable("max_pfn")->address, 0xffffffff80000000ULL);
+  EXPECT_GE(types_->variable("stack_list", "mm/page_owner.c")->address, 0xffffffff80000000ULL);
+}
+
+TEST_F(DwarfTypes73, TypeNames) {
+  EXPECT_EQ(types_->size_of("unsigned long"), 8U);
+  EXPECT_EQ(types_->size_of("long unsigned int"), 8U);
+  EXPECT_EQ(types_->size_of("depot_stack_handle_t"), 4U);
+  EXPECT_EQ(types_->size_of("struct  page"), 64U);
+  EXPECT_EQ(types_->size_of("struct page *"), 8U);
+  EXPECT_EQ(types_->size_of("union handle_parts"), 4U);
+  EXPECT_EQ(types_->size_of("enum migrate_reason"), 4U);
+}
+
+TEST_F(DwarfTypes73, UnknownNames) {
+  EXPECT_FALSE(types_->size_of("struct no_such_struct"));
+  EXPECT_FALSE(types_->size_of("no_such_typedef_t"));
+  EXPECT_FALSE(types_->size_of(""));
+  EXPECT_FALSE(types_->member("struct no_such_struct", "x"));
+  EXPECT_FALSE(types_->member("struct page", "no_such_member"));
+  EXPECT_FALSE(types_->member("unsigned long", "x"));
+  EXPECT_FALSE(types_->enumerator("NO_SUCH_ENUMERATOR"));
+  EXPECT_FALSE(types_->variable("no_such_variable"));
+  EXPECT_FALSE(types_->variable("no_such_variable", "mm/page_owner.c"));
+  EXPECT_FALSE(types_->variable("stack_list", "mm/no_such_file.c"));
+  // Asking twice gives the cached answer.
+  EXPECT_FALSE(types_->enumerator("NO_SUCH_ENUMERATOR"));
+  EXPECT_FALSE(types_->member("struct page", "no_such_member"));
+}
+
+TEST(DwarfTypes, MissingFileThrowsUnreadable) {
+  try {
+    DwarfTypes types("/nonexistent/vmlinux", 0);
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::Unreadable);
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/vmlinux"), std::string::npos);
+  }
+}
+
+TEST(DwarfTypes, NonElfThrowsUnreadable) {
+  fs::path p = fs::temp_directory_path() / ("powner_dwarf_test_" + std::to_string(getpid()));
+  std::ofstream(p) << "not an ELF file\n";
+  try {
+    DwarfTypes types(p.string(), 0);
+    ADD_FAILURE() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::Unreadable);
+  }
+  fs::remove(p);
+}
+
+TEST(DwarfTypes, ElfWithoutDebugInfoThrowsNoDebugInfo) {
+  // Any stripped executable will do.
+  const char* binary = "/bin/true";
+  if (!fs::exists(binary)) GTEST_SKIP() << "no " << binary;
+  try {
+    DwarfTypes types(binary, 0);
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::NoDebugInfo);
+    EXPECT_EQ(std::string(e.what()), std::string(binary) + ": no DWARF debug info");
+  }
+}
+
+} // namespace
+} // namespace powner

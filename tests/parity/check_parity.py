@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Parity: what a host prints from a dump is byte-identical to what the live kernel printed.
+
+A filtered dump (makedumpfile -d 31) may lack memory some records need; the host then leaves
+those records out and says how many on stderr ("skipped: N ..."). Such an output passes when
+every record it prints is identical to the live one, in the same order, and the records it
+left out are no more than it reported.
+
+usage: check_parity.py FIXTURE_DIR DUMP -- HOST_COMMAND...
+FIXTURE_DIR is an unpacked fixture (captures/, vmlinux, the dumps). HOST_COMMAND is run once
+per capture with the capture's options appended (-m MODE, -n NODES, --stacks VIEW,
+--threshold N, --filter CMD); {vmcore} and {vmlinux} in it are replaced. Whole outputs are
+compared; on a difference the first differing record and the number of differing records are
+printed. Rejected filter writes (results.txt) must fail with exit status 2 and name the errno.
+Ends with "N passed, N failed"."""
+import os
+import re
+import subprocess
+import sys
+
+ERRNO_NAMES = {22: "EINVAL", 34: "ERANGE", 75: "EOVERFLOW"}
+
+def options_for(capture):
+    """The host options that reproduce a capture, or None for captures that are not outputs."""
+    m = re.fullmatch(r"page_owner(?:\.mode-(\w+))?(?:\.nid-([0-9,-]+))?\.txt", capture)
+    if m:
+        opts = []
+        if m.group(1):
+            opts += ["-m", m.group(1)]
+        if m.group(2):
+            opts += ["-n", m.group(2)]
+        return opts
+    m = re.fullmatch(r"show_(stacks|handles|stacks_handles)(?:\.threshold-(\d+))?\.txt", capture)
+    if m:
+        opts = ["--stacks", m.group(1)]
+        if m.group(2):
+            opts += ["--threshold", m.group(2)]
+        return opts
+    return None
+
+def records(text):
+    return text.split("\n\n")
+
+def describe_difference(want, got):
+    a, b = records(want), records(got)
+    differing = sum(1 for x, y in zip(a, b) if x != y) + abs(len(a) - len(b))
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return (f"{differing} of {len(a)} records differ; first at record {i}:\n"
+                    f"--- live kernel\n{x}\n--- host\n{y}")
+    return f"{differing} records differ: live has {len(a)} records, host {len(b)}"
+
+def accounted_gap(want, got, stderr):
+    """A reason to accept got, or None: got is want minus some records, as many as the host
+    reported skipping at most, with every printed record identical and in order."""
+    m = re.search(r"skipped: (.*)", stderr)
+    if not m:
+        return None
+    reported = sum(int(n) for n in re.findall(r"(\d+) [a-z]", m.group(1)))
+    live, printed = records(want), records(got)
+    i = 0
+    for rec in printed:
+        while i < len(live) and live[i] != rec:
+            i += 1
+        if i == len(live):
+            return None
+        i += 1
+    missing = len(live) - len(printed)
+    if missing <= 0 or missing > reported:
+        return None
+    return f"{len(printed)} records identical, {missing} left out as reported ({m.group(1)})"
+
+def plan_commands(fixture):
+    """The filter writes the guest tried, from its console: name -> command."""
+    cmds = {}
+    console = os.path.join(fixture, "console.log")
+    if not os.path.exists(console):
+        return cmds
+    with open(console, errors="replace") as f:
+        for line in f:
+            m = re.match(r"FIXTURE: plan: reject (\S+) ?(.*)$", line.rstrip("\n"))
+            if m:
+                cmds[m.group(1)] = m.group(2)
+    return cmds
+
+def main(argv):
+    sep = argv.index("--")
+    fixture, dump = argv[1], argv[2]
+    host = argv[sep + 1:]
+    vmcore = os.path.join(fixture, dump)
+    vmlinux = os.path.join(fixture, "vmlinux")
+    host = [a.replace("{vmcore}", vmcore).replace("{vmlinux}", vmlinux) for a in host]
+    capdir = os.path.join(fixture, "captures")
+    passed = failed = 0
+    for capture in sorted(os.listdir(capdir)):
+        opts = options_for(capture)
+        if opts is None:
+            continue
+        with open(os.path.join(capdir, capture), "rb") as f:
+            want = f.read()
+        run = subprocess.run(host + opts, capture_output=True)
+        label = f"{dump} {capture} ({' '.join(opts) or 'no options'})"
+        if run.returncode != 0:
+            failed += 1
+            print(f"FAIL {label}: exit {run.returncode}: {run.stderr.decode(errors='replace').strip()}")
+        elif run.stdout != want:
+            reason = accounted_gap(want.decode(errors="replace"), run.stdout.decode(errors="replace"),
+                                   run.stderr.decode(errors="replace"))
+            if reason:
+                passed += 1
+                print(f"ok   {label}: {reason}")
+            else:
+                failed += 1
+                print(f"FAIL {label}: " + describe_difference(want.decode(errors="replace"),
+                                                             run.stdout.decode(errors="replace")))
+        else:
+            passed += 1
+            print(f"ok   {label}: {len(want)} bytes identical")
+    # The writes the kernel rejected are rejected the same way.
+    commands = plan_commands(fixture)
+    with open(os.path.join(capdir, "results.txt")) as f:
+        results = f.read()
+    for m in re.finditer(r"^(write\.\S+) (errno (\d+)|accepted)", results, re.M):
+        name, errnum = m.group(1), m.group(3)
+        if name not in commands:
+            continue
+        run = subprocess.run(host + ["--filter", commands[name]], capture_output=True)
+        err = run.stderr.decode(errors="replace").strip()
+        label = f"{dump} {name} ({commands[name]!r})"
+        if errnum is None:
+            ok = run.returncode == 0
+        else:
+            ok = run.returncode == 2 and ERRNO_NAMES.get(int(errnum), "?") in err and err.count("\n") == 0
+        if ok:
+            passed += 1
+            print(f"ok   {label}: " + (f"rejected: {err}" if errnum else "accepted"))
+        else:
+            failed += 1
+            print(f"FAIL {label}: kernel said {'errno ' + errnum if errnum else 'accepted'}; "
+                  f"host exit {run.returncode}: {err}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
