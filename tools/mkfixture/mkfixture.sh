@@ -77,9 +77,9 @@ print(k.attr["linux.vmcoreinfo.lines"]["BUILD-ID"])' "$out/vmcore.d31")
 	[ "$dump_bid" = "$vmlinux_bid" ] || { log "the dump's BUILD-ID $dump_bid is not vmlinux's $vmlinux_bid: rebuild bzImage"; exit 1; }
 	/usr/bin/python3 "$here/verify-dump.py" "$out/vmcore.d31" "$src/vmlinux" "$out/captures/page_owner.txt"
 }
-for try in 1 2 3; do
+for try in 1 2 3 4 5; do
 	attempt && break
-	[ $try = 3 ] && { log "no quiet capture in 3 attempts"; exit 1; }
+	[ $try = 5 ] && { log "no quiet capture in 5 attempts"; exit 1; }
 	log "attempt $try was not usable; again"
 done
 want elf && xz -T0 -6 -c "$out/raw/vmcore.d31.elf" > "$out/vmcore.d31.elf.xz"
