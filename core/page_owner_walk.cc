@@ -165,15 +165,22 @@ void PageOwnerWalk::run(const Filter& filter, const std::function<void(const Pag
   const uint64_t block = m_.max_order_nr_pages;
   const uint64_t section_mask = (1ULL << m_.pfn_section_shift) - 1;
   const auto& po = m_.po;
+  // A garbage max_pfn must not send the walk past the last section the kernel can have.
+  const uint64_t max_pfn = std::min(m_.max_pfn, m_.nr_mem_sections << m_.pfn_section_shift);
   uint64_t pfn = m_.min_low_pfn;
-  while (!pfn_valid(pfn) && (pfn & (block - 1)) != 0)
+  while (pfn < max_pfn && !pfn_valid(pfn) && (pfn & (block - 1)) != 0)
     pfn++;
   PageRecord rec;
-  for (; pfn < m_.max_pfn; pfn++) {
+  for (; pfn < max_pfn; pfn++) {
     if ((pfn & (block - 1)) == 0) {
-      if (progress && (pfn & ((1ULL << 20) - 1)) == 0) progress(pfn, m_.max_pfn);
+      if (progress && (pfn & ((1ULL << 20) - 1)) == 0) progress(pfn, max_pfn);
       if (!pfn_valid(pfn)) {
-        pfn += block - 1;
+        // The kernel steps a MAX_ORDER block at a time; a section without a mem_map has no
+        // valid pfn at all, so step over all of it (same records, far fewer steps).
+        if (!section(pfn >> m_.pfn_section_shift).present)
+          pfn |= section_mask;
+        else
+          pfn += block - 1;
         continue;
       }
     }
@@ -254,7 +261,7 @@ void PageOwnerWalk::run(const Filter& filter, const std::function<void(const Pag
     rec.pageblock_migratetype = pageblock_migratetype(s, pfn);
     emit(rec);
   }
-  if (progress) progress(m_.max_pfn, m_.max_pfn);
+  if (progress) progress(max_pfn, max_pfn);
 }
 
 } // namespace powner

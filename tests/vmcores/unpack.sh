@@ -18,6 +18,7 @@ for set_dir in "$src"/*/; do
 		mkdir -p "$out"
 		ln -sfn "$dst/$k/vmlinux" "$out/vmlinux"
 		ln -sfn "$fdir/console.log" "$out/console.log"
+		ln -sfn "$fdir/manifest.json" "$out/manifest.json"
 		for d in "$fdir"/vmcore.*; do
 			case $d in
 				*.xz) t=$out/$(basename "${d%.xz}")

@@ -75,7 +75,10 @@ k = kdumpfile.kdumpfile(sys.argv[1]); k.attr["addrxlat.ostype"] = "linux"
 print(k.attr["linux.vmcoreinfo.lines"]["BUILD-ID"])' "$out/vmcore.d31")
 	vmlinux_bid=$(readelf -n "$src/vmlinux" | sed -n 's/.*Build ID: //p')
 	[ "$dump_bid" = "$vmlinux_bid" ] || { log "the dump's BUILD-ID $dump_bid is not vmlinux's $vmlinux_bid: rebuild bzImage"; exit 1; }
-	/usr/bin/python3 "$here/verify-dump.py" "$out/vmcore.d31" "$src/vmlinux" "$out/captures/page_owner.txt"
+	/usr/bin/python3 "$here/verify-dump.py" "$out/vmcore.d31" "$src/vmlinux" \
+		"$out/captures/page_owner.txt" "$out/raw/changed-after-capture.json" || return 1
+	# prefer a capture where nothing moved at all; take the tolerated kind on the last tries
+	[ "$(cat "$out/raw/changed-after-capture.json")" = "[]" ] || [ "$try" -ge 3 ]
 }
 for try in 1 2 3 4 5; do
 	attempt && break
@@ -99,6 +102,6 @@ fi
 python3 "$here/write-manifest.py" --out "$out" --kernel "$ver" --release "$kernel_release" \
 	--vmlinux "$src/vmlinux" --source "$(cat "$src/.debian-package")" --patches "${patches:-}" \
 	--topology "$topology" --mem "$mem" --dump "$dump" --workload "$here/guest/po_work.c" \
-	--set "$set_dir" --command "$0 --kernel $ver ${patches:+--patches $patches }--topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
+	--set "$set_dir" --changed-after-capture "$out/raw/changed-after-capture.json" --command "$0 --kernel $ver ${patches:+--patches $patches }--topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
 rm -rf "$out/raw" "$out/captures"
 log "done: $out"

@@ -48,8 +48,8 @@ def record_counts(text):
 def main():
     p = argparse.ArgumentParser()
     for opt in ("out", "set", "kernel", "release", "vmlinux", "source", "patches", "topology", "mem",
-                "dump", "workload", "command"):
-        p.add_argument("--" + opt, default="")
+                "dump", "workload", "command", "changed_after_capture"):
+        p.add_argument("--" + opt.replace("_", "-"), dest=opt, default="")
     a = p.parse_args()
     def describe(folder):
         return {n: {"size": os.path.getsize(os.path.join(folder, n)),
@@ -73,6 +73,9 @@ def main():
         "dump_method": a.dump,
         "workload": os.path.basename(a.workload) + " sha256 " + sha256(a.workload),
         "command": a.command,
+        # slab pages whose partial-list bit (PG_workingset) moved between the last read and
+        # the crash: the parity tests compare their Flags with the dump's value instead
+        "changed_after_capture": json.load(open(a.changed_after_capture)) if a.changed_after_capture else [],
         "record_counts": record_counts(open(full, errors="replace").read()),
         "files": files,
         "captures": describe(os.path.join(a.out, "captures")),
