@@ -9,8 +9,10 @@ for set_dir in "$src"/*/; do
 	[ -f "$set_dir/vmlinux.xz" ] || continue
 	k=$(basename "$set_dir")
 	mkdir -p "$dst/$k"
-	if [ ! "$dst/$k/vmlinux" -nt "$set_dir/vmlinux.xz" ]; then
+	stamp=$(cat "$set_dir/build-id")
+	if [ "$(cat "$dst/$k/.vmlinux-build-id" 2>/dev/null)" != "$stamp" ]; then
 		xz -dc "$set_dir/vmlinux.xz" > "$dst/$k/vmlinux.tmp" && mv "$dst/$k/vmlinux.tmp" "$dst/$k/vmlinux"
+		echo "$stamp" > "$dst/$k/.vmlinux-build-id"
 	fi
 	for f in "$set_dir"*/manifest.json; do
 		fdir=$(dirname "$f") name=$(basename "$(dirname "$f")")
@@ -26,10 +28,11 @@ for set_dir in "$src"/*/; do
 				*) ln -sfn "$d" "$out/$(basename "$d")" ;;
 			esac
 		done
-		if [ ! "$out/captures/.done" -nt "$fdir/captures.tar.xz" ]; then
+		stamp=$(sha256sum < "$fdir/captures.tar.xz")
+		if [ "$(cat "$out/captures/.unpacked" 2>/dev/null)" != "$stamp" ]; then
 			rm -rf "$out/captures"; mkdir -p "$out/captures"
 			tar -xJf "$fdir/captures.tar.xz" -C "$out/captures"
-			touch "$out/captures/.done"
+			echo "$stamp" > "$out/captures/.unpacked"
 		fi
 	done
 done
