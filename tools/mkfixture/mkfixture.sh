@@ -58,7 +58,7 @@ attempt() {
 	"$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
 		"$src/arch/x86/boot/bzImage" "$g/initramfs.cpio.gz" "$out/raw" || return 1
 	log "guest run: $(( $(date +%s) - t0 )) s"
-	python3 "$here/split-captures.py" "$out/raw/capture.shm" "$out/captures" || return 1
+	/usr/bin/python3 "$here/split-captures.py" "$out/raw/capture.shm" "$out/captures" || return 1
 	case $dump in
 		kdump)
 			for d in d31 d23; do want $d && makedumpfile -R "$out/vmcore.$d" < "$out/raw/vmcore.$d.flat" >/dev/null; done

@@ -10,6 +10,10 @@ reads of page_owner or of the stack views differ: such a fixture would not match
 import os
 import sys
 
+# The same consistency rules the test suite applies to committed fixtures.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/vmcores"))
+import check_fixtures  # noqa: E402
+
 def frames(data):
     head = data[:data.index(b"\n")].decode()
     tag, end = head.split(" ")
@@ -38,6 +42,13 @@ def main(stream, outdir):
             out.write(body)
     if results is None:
         raise SystemExit("no results frame: the capture did not finish")
+    captures = {}
+    for name in os.listdir(outdir):
+        with open(os.path.join(outdir, name), "rb") as f:
+            captures[name] = f.read()
+    check_fixtures.check_captures("capture", captures)
+    if check_fixtures.failures:
+        raise SystemExit("the captures disagree with each other:\n  " + "\n  ".join(check_fixtures.failures))
     bad = [l for l in results.splitlines()
            if l.endswith(" no") or l.endswith(" changed") or (" errno " in l and not l.startswith("write."))]
     if bad:

@@ -225,14 +225,11 @@ int main(int argc, char **argv)
 	drain_lru_batches();
 	sleep(3);  /* the drain thread's stack and task are freed through RCU: let that finish */
 
-	/* views first, page_owner filters and rejected writes next, full reads last */
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < nitems; i++)
-			if ((pass == 0) == (items[i].what == VIEW)) {
-				if (items[i].what != FULL) capture(&items[i], buf_x, 1);
-			}
-	/* the views again: they must not have moved either (before the full reads: the seq_file
-	 * buffers they allocate must not be the last thing that happened before the crash) */
+	/* Views first, read twice: their seq_file buffers come from kvmalloc and move kmalloc
+	 * slab pages on and off their partial lists, so nothing may read a view between two
+	 * page_owner reads. Then the filters and rejected writes, then the full reads. */
+	for (int i = 0; i < nitems; i++)
+		if (items[i].what == VIEW) capture(&items[i], buf_x, 1);
 	for (int i = 0; i < nitems; i++) {
 		struct item *it = &items[i];
 		if (it->what != VIEW) continue;
@@ -247,6 +244,8 @@ int main(int argc, char **argv)
 			frame(name, buf_y, (size_t)a);
 		}
 	}
+	for (int i = 0; i < nitems; i++)
+		if (items[i].what == FILTER || items[i].what == REJECT) capture(&items[i], buf_x, 1);
 	for (int i = 0; i < nitems; i++) {
 		struct item *it = &items[i];
 		if (it->what != FULL) continue;
