@@ -365,13 +365,15 @@ void resolve_memcg(KernelModel& m, Resolver& r) {
   if (!m.page_memcg_data_off || !t.size_of("struct mem_cgroup")) return;
   auto& c = m.memcg;
   c.present = true;
+  // The pointer in memcg_data is masked with MEMCG_DATA_FLAGS_MASK (6.1) or
+  // OBJEXTS_FLAGS_MASK (6.12+), each one less than its "next bit" enumerator.
   if (auto objcgs = t.enumerator("MEMCG_DATA_OBJCGS")) { // 6.1
     c.objcg_for_all = false;
     c.objexts_bit = static_cast<uint64_t>(*objcgs);
-    c.flags_mask = 3;
+    c.flags_mask = static_cast<uint64_t>(t.enumerator("__NR_MEMCG_DATA_FLAGS").value_or(4)) - 1;
   } else {
     c.objexts_bit = static_cast<uint64_t>(t.enumerator("MEMCG_DATA_OBJEXTS").value_or(1));
-    c.flags_mask = 7; // OBJEXTS_FLAGS_MASK
+    c.flags_mask = static_cast<uint64_t>(t.enumerator("__NR_OBJEXTS_FLAGS").value_or(8)) - 1;
   }
   c.kmem_bit = static_cast<uint64_t>(r.enumerator("MEMCG_DATA_KMEM"));
   c.skips_tail = at_least(m, 7, 2);

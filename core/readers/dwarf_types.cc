@@ -137,6 +137,21 @@ std::optional<uint64_t> attr_size(Dwarf_Die* die, unsigned name) {
   return value;
 }
 
+// DW_AT_data_member_location: a constant, or (DWARF 2) an expression that in practice is
+// one DW_OP_plus_uconst. 0 when absent (union members).
+std::optional<uint64_t> member_location(Dwarf_Die* member) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr(member, DW_AT_data_member_location, &attr) == nullptr) return 0;
+  if (auto value = attr_size(member, DW_AT_data_member_location)) return value;
+  Dwarf_Op* ops;
+  size_t nops;
+  if (dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1 || ops[0].atom != DW_OP_plus_uconst ||
+      ops[0].number > kMaxObjectSize) {
+    return std::nullopt;
+  }
+  return ops[0].number;
+}
+
 bool type_of(Dwarf_Die* die, Dwarf_Die* out) {
   Dwarf_Attribute attr;
   if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr) return false;
@@ -215,7 +230,6 @@ std::string_view gcc_base_name(std::string_view c_name) {
 } // namespace
 
 struct DwarfTypes::Impl {
-  std::string path;
   uint64_t kaslr = 0;
   int fd = -1;
   Elf* elf = nullptr;
@@ -274,6 +288,7 @@ struct DwarfTypes::Impl {
   std::optional<int64_t> enumerator_value(const Entry& entry);
 
   // Variables
+  size_t symbol_count(Elf_Data* data);
   void load_symtab();
   std::optional<Symbol> local_symbol(std::string_view file, std::string_view name);
   std::optional<uint64_t> static_address(Dwarf_Die* die);
@@ -284,7 +299,6 @@ struct DwarfTypes::Impl {
 };
 
 void DwarfTypes::Impl::open(const std::string& file) {
-  path = file;
   fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Status::Unreadable, file + ": " + std::strerror(errno));
   elf_version(EV_CURRENT);
@@ -298,18 +312,24 @@ void DwarfTypes::Impl::open(const std::string& file) {
   little_endian = ident[EI_DATA] != ELFDATA2MSB;
   address_size = ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
 
-  size_t shstrndx;
+  // A file cut short loses its section headers (at the end) or the end of .debug_info.
+  size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0 || elf_getscn(elf, 0) == nullptr) {
+    throw Error(Status::Unreadable, file + ": truncated or corrupt ELF file (no section headers)");
+  }
   bool has_info = false;
-  if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
-    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-      GElf_Shdr shdr;
-      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
-      const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-      if (name == nullptr) continue;
-      if ((std::strcmp(name, ".debug_info") == 0 || std::strcmp(name, ".zdebug_info") == 0) &&
-          shdr.sh_type != SHT_NOBITS && shdr.sh_size > 0) {
-        has_info = true;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (name == nullptr) continue;
+    if ((std::strcmp(name, ".debug_info") == 0 || std::strcmp(name, ".zdebug_info") == 0) &&
+        shdr.sh_type != SHT_NOBITS && shdr.sh_size > 0) {
+      if (elf_rawdata(scn, nullptr) == nullptr) {
+        throw Error(Status::Unreadable,
+                    file + ": truncated or corrupt ELF file (" + name + " cannot be read)");
       }
+      has_info = true;
     }
   }
   if (!has_info) throw Error(Status::NoDebugInfo, file + ": no DWARF debug info");
@@ -317,6 +337,23 @@ void DwarfTypes::Impl::open(const std::string& file) {
   if (dwarf == nullptr) {
     throw Error(Status::NoDebugInfo,
                 file + ": no DWARF debug info (" + dwarf_errmsg(dwarf_errno()) + ")");
+  }
+  // libdw hands out names as pointers into these sections without a length: a section
+  // that does not end in NUL would let strlen run off its end.
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (name == nullptr ||
+        (std::strcmp(name, ".debug_str") != 0 && std::strcmp(name, ".zdebug_str") != 0 &&
+         std::strcmp(name, ".debug_line_str") != 0)) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data != nullptr && data->d_size > 0 &&
+        (data->d_buf == nullptr || static_cast<const char*>(data->d_buf)[data->d_size - 1] != 0)) {
+      throw Error(Status::NoDebugInfo, file + ": corrupt DWARF (" + name + " is not terminated)");
+    }
   }
   read_build_id();
 }
@@ -598,9 +635,7 @@ std::optional<Facts> DwarfTypes::Impl::describe(Dwarf_Die* type, int depth) {
     facts.size = attr_size(&die, DW_AT_byte_size).value_or(address_size);
     Dwarf_Die pointee;
     if (type_of(&die, &pointee)) {
-      Dwarf_Die* target = &pointee;
-      auto inner = describe(target, depth + 1);
-      if (inner) facts.element_size = inner->size;
+      if (auto inner = describe(&pointee, depth + 1)) facts.element_size = inner->size;
     }
     return facts;
   }
@@ -692,9 +727,9 @@ bool DwarfTypes::Impl::find_member(Dwarf_Die* agg, std::string_view name, uint64
     if (!inner) return false;
     int tag = dwarf_tag(&*inner);
     if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type) return false;
-    uint64_t loc = attr_size(&child, DW_AT_data_member_location).value_or(0);
+    auto loc = member_location(&child);
     uint64_t inner_base;
-    if (!checked_add(base, loc, &inner_base)) return false;
+    if (!loc || !checked_add(base, *loc, &inner_base)) return false;
     hit = find_member(&*inner, name, inner_base, depth + 1, out, out_base);
     return hit;
   });
@@ -732,21 +767,8 @@ std::optional<MemberInfo> DwarfTypes::Impl::resolve_member(std::string_view type
     auto facts = describe(&member_type, 0);
     if (!facts) return std::nullopt;
 
-    Dwarf_Attribute attr;
-    std::optional<uint64_t> loc = 0;
-    if (dwarf_attr(&member, DW_AT_data_member_location, &attr) != nullptr) {
-      loc = attr_size(&member, DW_AT_data_member_location);
-      if (!loc) {
-        // DWARF 2 style: an expression, in practice DW_OP_plus_uconst.
-        Dwarf_Op* ops;
-        size_t nops;
-        if (dwarf_getlocation(&attr, &ops, &nops) != 0 || nops != 1 ||
-            ops[0].atom != DW_OP_plus_uconst || ops[0].number > kMaxObjectSize) {
-          return std::nullopt;
-        }
-        loc = ops[0].number;
-      }
-    }
+    auto loc = member_location(&member);
+    if (!loc || holder > kMaxObjectSize) return std::nullopt;
 
     auto bit_size = attr_udata(&member, DW_AT_bit_size);
     if (bit_size) {
@@ -757,15 +779,14 @@ std::optional<MemberInfo> DwarfTypes::Impl::resolve_member(std::string_view type
         return std::nullopt;
       }
       // Absolute bit position from the start of the outermost type.
-      uint64_t bit;
-      if (!checked_add(holder * 8, 0, &bit)) return std::nullopt;
+      uint64_t bit = holder * 8;
       if (auto data_bit = attr_udata(&member, DW_AT_data_bit_offset)) {
         if (!checked_add(bit, *data_bit, &bit)) return std::nullopt;
       } else {
         if (!checked_add(bit, *loc * 8, &bit)) return std::nullopt;
         // DWARF 2-4: counted from the storage unit's most significant bit.
         uint64_t msb_offset = attr_udata(&member, DW_AT_bit_offset).value_or(0);
-        if (msb_offset + *bit_size > storage * 8) return std::nullopt;
+        if (msb_offset > storage * 8 || msb_offset + *bit_size > storage * 8) return std::nullopt;
         uint64_t shift = little_endian ? storage * 8 - msb_offset - *bit_size : msb_offset;
         if (!checked_add(bit, shift, &bit)) return std::nullopt;
       }
@@ -835,6 +856,13 @@ std::optional<int64_t> DwarfTypes::Impl::enumerator_value(const Entry& entry) {
   return static_cast<int64_t>(value);
 }
 
+// Entries in a symbol table's data, within what gelf_getsym can index.
+size_t DwarfTypes::Impl::symbol_count(Elf_Data* data) {
+  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
+  return std::min<size_t>(count, std::numeric_limits<int>::max());
+}
+
 void DwarfTypes::Impl::load_symtab() {
   if (symtab_loaded) return;
   symtab_loaded = true;
@@ -852,8 +880,7 @@ void DwarfTypes::Impl::load_symtab() {
     symtab = nullptr;
     return;
   }
-  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
+  size_t count = symbol_count(data);
   globals.reserve(count / 4);
   for (size_t i = 1; i < count; ++i) {
     GElf_Sym sym;
@@ -877,8 +904,7 @@ std::optional<Symbol> DwarfTypes::Impl::local_symbol(std::string_view file, std:
   GElf_Shdr shdr;
   Elf_Data* data = elf_getdata(symtab, nullptr);
   if (gelf_getshdr(symtab, &shdr) == nullptr || data == nullptr) return std::nullopt;
-  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
+  size_t count = symbol_count(data);
   bool in_file = false;
   for (size_t i = 1; i < count; ++i) {
     GElf_Sym sym;

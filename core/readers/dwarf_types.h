@@ -1,7 +1,9 @@
 // Types from a vmlinux's DWARF (elfutils libdw): the full image or an
-// `objcopy --only-keep-debug` file. Only the CUs a question needs are read: a few preferred
-// CUs (mm/page_owner.c first) are indexed on demand, the rest are scanned only when a name
-// is not found there. Not thread-safe.
+// `objcopy --only-keep-debug` file. The file is mapped, not read: a few preferred CUs
+// (mm/page_owner.c first) are indexed on demand, and the other CUs are walked once, only
+// when a name is not found there (a version probe such as MEMCG_DATA_OBJCGS). Globals'
+// addresses come from .symtab, statics' from the DWARF of the file that defines them.
+// Answers, misses included, are cached. Not thread-safe.
 #pragma once
 
 #include "types.h"
@@ -17,8 +19,13 @@ namespace powner {
 class DwarfTypes final : public Types {
 public:
   // kaslr_offset is VMCOREINFO's KERNELOFFSET; variable() adds it to link-time addresses.
-  // Throws Error(Unreadable) if the file cannot be opened or is not ELF, Error(NoDebugInfo)
-  // if it has no .debug_info.
+  // Type names: "struct X", "union X", "enum X", typedefs, base types ("unsigned long"),
+  // and "T *" (pointer size). member() paths cannot go through pointers or arrays; for a
+  // bitfield, offset is its storage unit (aligned to its type's size) and bit_offset counts
+  // from that unit's least significant bit. variable(name) finds external linkage only;
+  // statics need their file ("mm/page_owner.c", matched against CU names).
+  // Throws Error(Unreadable) if the file cannot be opened or is not a complete ELF file,
+  // Error(NoDebugInfo) if it has no (usable) .debug_info.
   DwarfTypes(const std::string& vmlinux_path, uint64_t kaslr_offset);
   ~DwarfTypes() override;
   DwarfTypes(const DwarfTypes&) = delete;

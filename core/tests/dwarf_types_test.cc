@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <memory>
 #include <unistd.h>
 
 // Expected values are what the 7.3 fixture kernel has (checked with pahole); the config
@@ -30,13 +29,13 @@ std::string fixture_vmlinux() {
 
 constexpr uint64_t kKaslr = 0x1a000000;
 
-class DwarfTypes73 : public ::testing::Test {
+class dwarfTypes73 : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     path_ = fixture_vmlinux();
     if (path_.empty()) return;
-    types_ = std::make_unique<DwarfTypes>(path_, 0).release();
-    slid_ = std::make_unique<DwarfTypes>(path_, kKaslr).release();
+    types_ = new DwarfTypes(path_, 0);
+    slid_ = new DwarfTypes(path_, kKaslr);
   }
   static void TearDownTestSuite() {
     delete types_;
@@ -58,11 +57,11 @@ protected:
   static DwarfTypes* slid_;
 };
 
-std::string DwarfTypes73::path_;
-DwarfTypes* DwarfTypes73::types_ = nullptr;
-DwarfTypes* DwarfTypes73::slid_ = nullptr;
+std::string dwarfTypes73::path_;
+DwarfTypes* dwarfTypes73::types_ = nullptr;
+DwarfTypes* dwarfTypes73::slid_ = nullptr;
 
-TEST_F(DwarfTypes73, BuildIdAndRelease) {
+TEST_F(dwarfTypes73, BuildIdAndRelease) {
   std::string id = types_->build_id();
   ASSERT_EQ(id.size(), 40U);
   EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
@@ -73,7 +72,7 @@ TEST_F(DwarfTypes73, BuildIdAndRelease) {
   }
 }
 
-TEST_F(DwarfTypes73, PageOwner) {
+TEST_F(dwarfTypes73, PageOwner) {
   const std::string_view po = "struct page_owner";
   EXPECT_EQ(types_->size_of(po), 64U);
   EXPECT_EQ(offset(po, "order"), 0U);
@@ -103,7 +102,7 @@ TEST_F(DwarfTypes73, PageOwner) {
   EXPECT_EQ(comm->size, 16U);
 }
 
-TEST_F(DwarfTypes73, PageExt) {
+TEST_F(dwarfTypes73, PageExt) {
   EXPECT_EQ(types_->size_of("struct page_ext"), 8U);
   EXPECT_EQ(offset("struct page_ext", "flags"), 0U);
   EXPECT_EQ(offset("struct page_ext_operations", "offset"), 0U);
@@ -111,7 +110,7 @@ TEST_F(DwarfTypes73, PageExt) {
   EXPECT_EQ(types_->enumerator("PAGE_EXT_OWNER_ALLOCATED"), 1);
 }
 
-TEST_F(DwarfTypes73, StackRecord) {
+TEST_F(dwarfTypes73, StackRecord) {
   const std::string_view rec = "struct stack_record";
   EXPECT_EQ(types_->size_of(rec), 544U);
   EXPECT_EQ(offset(rec, "size"), 20U);
@@ -127,7 +126,7 @@ TEST_F(DwarfTypes73, StackRecord) {
   EXPECT_EQ(offset(rec, "rcu_state"), 48U);
 }
 
-TEST_F(DwarfTypes73, HandlePartsBitfields) {
+TEST_F(dwarfTypes73, HandlePartsBitfields) {
   // u32 pool_index_plus_1:17, offset:10, extra:5 in an anonymous struct.
   auto index = types_->member("union handle_parts", "pool_index_plus_1");
   auto off = types_->member("union handle_parts", "offset");
@@ -145,7 +144,7 @@ TEST_F(DwarfTypes73, HandlePartsBitfields) {
   EXPECT_FALSE(types_->member("union handle_parts", "slabindex")); // 6.1 only
 }
 
-TEST_F(DwarfTypes73, MemSection) {
+TEST_F(dwarfTypes73, MemSection) {
   EXPECT_EQ(types_->size_of("struct mem_section"), 32U);
   EXPECT_EQ(offset("struct mem_section", "section_mem_map"), 0U);
   EXPECT_EQ(offset("struct mem_section", "usage"), 8U);
@@ -164,7 +163,7 @@ TEST_F(DwarfTypes73, MemSection) {
   EXPECT_EQ(flags->element_size, 8U);
 }
 
-TEST_F(DwarfTypes73, Page) {
+TEST_F(dwarfTypes73, Page) {
   EXPECT_EQ(types_->size_of("struct page"), 64U);
   auto flags = types_->member("struct page", "flags");
   ASSERT_TRUE(flags);
@@ -190,7 +189,7 @@ TEST_F(DwarfTypes73, Page) {
   EXPECT_FALSE(types_->member("struct page", "compound_head")); // renamed in 7.2
 }
 
-TEST_F(DwarfTypes73, NestedPaths) {
+TEST_F(dwarfTypes73, NestedPaths) {
   auto cgroup = types_->member("struct mem_cgroup", "css.cgroup");
   ASSERT_TRUE(cgroup);
   EXPECT_EQ(cgroup->offset, 0U);
@@ -212,7 +211,7 @@ TEST_F(DwarfTypes73, NestedPaths) {
   EXPECT_FALSE(types_->member("struct mem_cgroup", ""));
 }
 
-TEST_F(DwarfTypes73, ModuleStructs) {
+TEST_F(dwarfTypes73, ModuleStructs) {
   auto mem = types_->member("struct module", "mem");
   ASSERT_TRUE(mem);
   EXPECT_EQ(mem->kind, TypeKind::Array);
@@ -228,7 +227,7 @@ TEST_F(DwarfTypes73, ModuleStructs) {
   EXPECT_EQ(offset("struct mod_kallsyms", "typetab"), 24U);
 }
 
-TEST_F(DwarfTypes73, Enumerators) {
+TEST_F(dwarfTypes73, Enumerators) {
   EXPECT_EQ(types_->enumerator("MR_NEVER"), 10);
   EXPECT_EQ(types_->enumerator("MR_TYPES"), 11);
   EXPECT_EQ(types_->enumerator("PGTY_buddy"), 0xf0);
@@ -243,7 +242,7 @@ TEST_F(DwarfTypes73, Enumerators) {
   EXPECT_FALSE(types_->enumerator("MIGRATE_ISOLATE"));   // no MEMORY_ISOLATION here
 }
 
-TEST_F(DwarfTypes73, PageOwnerStatics) {
+TEST_F(dwarfTypes73, PageOwnerStatics) {
   auto list = types_->variable("stack_list", "mm/page_owner.c");
   ASSERT_TRUE(list);
   EXPECT_EQ(list->kind, TypeKind::Pointer);
@@ -261,7 +260,7 @@ TEST_F(DwarfTypes73, PageOwnerStatics) {
   EXPECT_FALSE(types_->variable("page_owner_pages_threshold", "mm/page_owner.c")); // <= 7.2
 }
 
-TEST_F(DwarfTypes73, StackDepotStatics) {
+TEST_F(dwarfTypes73, StackDepotStatics) {
   auto pools = types_->variable("stack_pools", "lib/stackdepot.c");
   ASSERT_TRUE(pools);
   EXPECT_EQ(pools->kind, TypeKind::Pointer); // an allocated array since 7.2
@@ -274,7 +273,7 @@ TEST_F(DwarfTypes73, StackDepotStatics) {
   EXPECT_FALSE(types_->variable("stack_slabs", "lib/stackdepot.c")); // 6.1 only
 }
 
-TEST_F(DwarfTypes73, Globals) {
+TEST_F(dwarfTypes73, Globals) {
   auto node_data = types_->variable("node_data");
   ASSERT_TRUE(node_data);
   EXPECT_EQ(node_data->kind, TypeKind::Array);
@@ -323,7 +322,7 @@ TEST_F(DwarfTypes73, Globals) {
   EXPECT_FALSE(types_->variable("section_to_node_table")); // nid fits in page->flags
 }
 
-TEST_F(DwarfTypes73, KaslrOffsetApplied) {
+TEST_F(dwarfTypes73, KaslrOffsetApplied) {
   for (auto [name, file] : {std::pair<const char*, const char*>{"max_pfn", ""},
                             {"node_data", ""},
                             {"stack_list", "mm/page_owner.c"},
@@ -338,7 +337,7 @@ TEST_F(DwarfTypes73, KaslrOffsetApplied) {
   EXPECT_GE(types_->variable("stack_list", "mm/page_owner.c")->address, 0xffffffff80000000ULL);
 }
 
-TEST_F(DwarfTypes73, TypeNames) {
+TEST_F(dwarfTypes73, TypeNames) {
   EXPECT_EQ(types_->size_of("unsigned long"), 8U);
   EXPECT_EQ(types_->size_of("long unsigned int"), 8U);
   EXPECT_EQ(types_->size_of("depot_stack_handle_t"), 4U);
@@ -348,7 +347,7 @@ TEST_F(DwarfTypes73, TypeNames) {
   EXPECT_EQ(types_->size_of("enum migrate_reason"), 4U);
 }
 
-TEST_F(DwarfTypes73, UnknownNames) {
+TEST_F(dwarfTypes73, UnknownNames) {
   EXPECT_FALSE(types_->size_of("struct no_such_struct"));
   EXPECT_FALSE(types_->size_of("no_such_typedef_t"));
   EXPECT_FALSE(types_->size_of(""));
@@ -364,7 +363,7 @@ TEST_F(DwarfTypes73, UnknownNames) {
   EXPECT_FALSE(types_->member("struct page", "no_such_member"));
 }
 
-TEST(DwarfTypes, MissingFileThrowsUnreadable) {
+TEST(dwarfTypes, MissingFileThrowsUnreadable) {
   try {
     DwarfTypes types("/nonexistent/vmlinux", 0);
     FAIL() << "no exception";
@@ -374,7 +373,7 @@ TEST(DwarfTypes, MissingFileThrowsUnreadable) {
   }
 }
 
-TEST(DwarfTypes, NonElfThrowsUnreadable) {
+TEST(dwarfTypes, NonElfThrowsUnreadable) {
   fs::path p = fs::temp_directory_path() / ("powner_dwarf_test_" + std::to_string(getpid()));
   std::ofstream(p) << "not an ELF file\n";
   try {
@@ -386,7 +385,27 @@ TEST(DwarfTypes, NonElfThrowsUnreadable) {
   fs::remove(p);
 }
 
-TEST(DwarfTypes, ElfWithoutDebugInfoThrowsNoDebugInfo) {
+TEST(dwarfTypes, TruncatedElfThrowsUnreadable) {
+  // The head of an executable: a valid ELF header whose section headers are gone.
+  const char* binary = "/bin/true";
+  if (!fs::exists(binary)) GTEST_SKIP() << "no " << binary;
+  fs::path p = fs::temp_directory_path() / ("powner_dwarf_trunc_" + std::to_string(getpid()));
+  {
+    std::ifstream in(binary, std::ios::binary);
+    std::string head(1024, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(p, std::ios::binary).write(head.data(), in.gcount());
+  }
+  try {
+    DwarfTypes types(p.string(), 0);
+    ADD_FAILURE() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::Unreadable);
+  }
+  fs::remove(p);
+}
+
+TEST(dwarfTypes, ElfWithoutDebugInfoThrowsNoDebugInfo) {
   // Any stripped executable will do.
   const char* binary = "/bin/true";
   if (!fs::exists(binary)) GTEST_SKIP() << "no " << binary;
