@@ -3,6 +3,8 @@
 #   DIR/kdump.cpio.gz      busybox + makedumpfile, run by the crash kernel
 #   DIR/initramfs.cpio.gz  busybox + kexec + workload + capture + the crash kernel payload
 #   mkinitramfs.sh DIR BZIMAGE GUESTSRC
+# GUESTSRC has init and init-kdump. env: GUEST_BINS (programs in DIR for /bin, default
+# "po_work po_capture"), GUEST_MODULE (module in DIR for /, default po_mod/po_mod.ko; empty: none)
 set -euo pipefail
 dir=$1 bzimage=$2 gsrc=$3
 # a dynamic binary with its shared libraries at the same paths
@@ -28,8 +30,9 @@ r=$dir/root
 skeleton "$r"
 mkdir -p "$r/kdump"
 cp "$gsrc/init" "$r/init"
-cp "$dir/po_work" "$dir/po_capture" "$r/bin/"
-cp "$dir/po_mod/po_mod.ko" "$r/po_mod.ko"
+for b in ${GUEST_BINS-po_work po_capture}; do cp "$dir/$b" "$r/bin/"; done
+module=${GUEST_MODULE-po_mod/po_mod.ko}
+[ -z "$module" ] || cp "$dir/$module" "$r/$(basename "$module")"
 copy_bin "$r" /usr/sbin/kexec /bin/kexec
 cp "$bzimage" "$r/kdump/bzImage"; cp "$dir/kdump.cpio.gz" "$r/kdump/capture.cpio.gz"
 pack "$r" "$dir/initramfs.cpio.gz"
