@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_ITEMS 96
@@ -207,7 +208,11 @@ int main(int argc, char **argv)
 	parse_plan(argv[1]);
 	int shm_fd = open(argv[2], O_RDWR | O_SYNC);
 	if (shm_fd < 0) fail("%s: %s", argv[2], strerror(errno));
-	shm_size = (size_t)lseek(shm_fd, 0, SEEK_END);
+	/* the BAR's size: fstat, since 6.1's lseek(SEEK_END) on PCI resource files gives 0
+	 * (it asks the iomem inode, fixed in 6.2 by a resource llseek) */
+	struct stat st;
+	if (fstat(shm_fd, &st) == 0 && st.st_size > 0) shm_size = (size_t)st.st_size;
+	else shm_size = (size_t)lseek(shm_fd, 0, SEEK_END);
 	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
 	if (shm == MAP_FAILED) fail("mmap %s: %s", argv[2], strerror(errno));
 	for (int i = 0; i < MAX_THRESHOLD_WRITES; i++)
