@@ -58,12 +58,25 @@ int run(const Options& opt) {
   KdumpFile dump(opt.vmcore);
   const VmcoreInfo& info = dump.vmcoreinfo();
   DwarfTypes types(opt.vmlinux, info.kaslr_offset().value_or(0));
+  // The vmlinux must be the dump's: by build id, else by release.
   std::string dump_id(info.build_id());
   std::string file_id = types.build_id();
-  if (!dump_id.empty() && file_id.rfind(dump_id, 0) != 0 && dump_id.rfind(file_id, 0) != 0) {
-    std::string why =
-        fmt::format("{} (build id {}) does not match the dump (Linux {}, build id {})", opt.vmlinux,
-                    file_id.empty() ? "none" : file_id, info.osrelease(), dump_id);
+  std::string why;
+  if (!dump_id.empty() && !file_id.empty()) {
+    if (file_id.rfind(dump_id, 0) != 0 && dump_id.rfind(file_id, 0) != 0)
+      why = fmt::format("{} (build id {}) does not match the dump (Linux {}, build id {})",
+                        opt.vmlinux, file_id, info.osrelease(), dump_id);
+  } else if (std::string release = types.release(); !release.empty()) {
+    if (release != info.osrelease())
+      why = fmt::format("{} (Linux {}) does not match the dump (Linux {})", opt.vmlinux, release,
+                        info.osrelease());
+  } else if (!info.osrelease().empty()) { // (a dump without one is not read at all)
+    std::fprintf(stderr,
+                 "powner: warning: cannot check that %s belongs to the dump (no build ids, and "
+                 "no release in the vmlinux)\n",
+                 opt.vmlinux.c_str());
+  }
+  if (!why.empty()) {
     if (!opt.force) throw Error(Status::Mismatch, why + "; --force reads it anyway");
     std::fprintf(stderr, "powner: warning: %s\n", why.c_str());
   }

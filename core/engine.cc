@@ -35,6 +35,9 @@ void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& 
         case RecordPrinter::Result::Incomplete:
           incomplete_++;
           break;
+        case RecordPrinter::Result::NoStack:
+          no_stack_++;
+          break;
         }
         if (buf.size() >= kFlushAt) {
           sink(buf);
@@ -54,11 +57,13 @@ std::string Engine::stacks(StackView view, std::optional<uint64_t> threshold) {
   auto result =
       render_stack_view(mem_, model_, *depot_, view, threshold.value_or(model_.pages_threshold));
   stack_problems_ += result.unreadable + (result.truncated ? 1 : 0);
+  stack_list_cut_ = stack_list_cut_ || result.cut_short;
   return std::move(result.text);
 }
 
 uint64_t Engine::skipped_total() const {
-  return skipped_.total() + too_long_ + incomplete_ + bad_handles_ + stack_problems_;
+  return skipped_.total() + too_long_ + incomplete_ + no_stack_ + bad_handles_ + stack_problems_ +
+         (stack_list_cut_ ? 1 : 0);
 }
 
 std::string Engine::skipped_summary() const {
@@ -71,8 +76,12 @@ std::string Engine::skipped_summary() const {
     add(skipped_.counts[i], skip_reason_text(static_cast<SkipReason>(i)));
   add(too_long_, "records longer than the kernel's page-sized buffer");
   add(incomplete_, "records whose memcg is not in the dump");
+  add(no_stack_, "records whose stack is not in the dump");
   add(bad_handles_, "records with an unusable stack handle (printed without a stack)");
   add(stack_problems_, "stack list entries unreadable");
+  if (stack_list_cut_)
+    out += std::string(out.empty() ? "" : ", ") +
+           "the stack list is cut short (an entry is not in the dump: later stacks not shown)";
   if (out.empty()) return out;
   return "skipped: " + out;
 }

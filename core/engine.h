@@ -50,7 +50,8 @@ private:
   std::unique_ptr<StackDepot> depot_;
   std::unique_ptr<MemcgLines> memcg_;
   SkipCounts skipped_;
-  uint64_t too_long_ = 0, incomplete_ = 0, bad_handles_ = 0, stack_problems_ = 0;
+  uint64_t too_long_ = 0, incomplete_ = 0, no_stack_ = 0, bad_handles_ = 0, stack_problems_ = 0;
+  bool stack_list_cut_ = false;
 };
 
 } // namespace powner

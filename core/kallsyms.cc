@@ -180,6 +180,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     warn("kallsyms: the dump does not say where the kallsyms tables are");
     return;
   }
+  vmlinux_damaged_ = true; // until the tables are decoded
   if (addresses_at)
     encoding_ = Encoding::Absolute;
   else if (relative_base_at)
@@ -262,7 +263,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
 
   name_off_.assign(n + 1, 0);
   name_ok_.assign(n, false);
-  names_.reserve(n * 24);
+  names_.reserve(std::min<size_t>(n, 1u << 20) * 24); // n may be garbage: a hint only
   uint64_t off = 0;
   bool in_step = true;
   size_t lost = 0;
@@ -398,6 +399,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     return;
   }
   vmlinux_ok_ = true;
+  vmlinux_damaged_ = false;
 }
 
 std::string_view KernelSymbols::vmlinux_name(size_t i) const {
@@ -418,7 +420,7 @@ bool KernelSymbols::is_ksym_addr(uint64_t a) const {
 }
 
 // get_symbol_pos(), step for step.
-std::optional<KernelSymbols::Symbol> KernelSymbols::lookup_vmlinux(uint64_t a) const {
+std::optional<KernelSymbols::Symbol> KernelSymbols::lookup_vmlinux(uint64_t a, bool& known) const {
   const size_t n = addr_.size();
   size_t low = 0, high = n;
   while (high - low > 1) {
@@ -447,8 +449,8 @@ std::optional<KernelSymbols::Symbol> KernelSymbols::lookup_vmlinux(uint64_t a) c
   }
   // Every entry the answer depends on must have been readable.
   for (size_t i = low ? low - 1 : 0; i <= last; i++)
-    if (!addr_ok_[i]) return std::nullopt;
-  if (!name_ok_[low]) return std::nullopt;
+    if (!addr_ok_[i]) return known = false, std::nullopt;
+  if (!name_ok_[low]) return known = false, std::nullopt;
   return Symbol{vmlinux_name(low), a - start, end - start, {}, false};
 }
 
@@ -464,6 +466,7 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
   bool damaged = false;
   std::vector<uint64_t> nodes = list_nodes(memory, head, damaged);
   if (damaged) warn("modules: the module list is damaged; modules after the damage are ignored");
+  lists_damaged_ = lists_damaged_ || damaged;
   if (nodes.empty()) return;
 
   auto list = types.member("struct module", "list");
@@ -490,6 +493,7 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
     warn(fmt::format("modules: {} loaded modules, but no type information for struct module: "
                      "their addresses print bare",
                      nodes.size()));
+    lists_damaged_ = true;
     return;
   }
   const uint64_t unformed = static_cast<uint64_t>(
@@ -508,11 +512,13 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
     ks_size = std::max(ks_size, m->offset + m->size);
 
   size_t skipped_syms = 0;
+  uint64_t total_syms = 0; // over all modules: a damaged list must not multiply the work
   for (uint64_t node : nodes) {
     const uint64_t at = node - list->offset;
     Block blob = read_block(memory, at, mod_size);
     if (!blob.ok(list->offset, 8)) {
       warn(fmt::format("modules: struct module at {:#x} is not in the dump", at));
+      lists_damaged_ = true;
       continue;
     }
     if (field(blob, *state) == unformed) continue;
@@ -548,10 +554,12 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
     Block ks = read_block(memory, field(blob, *kallsyms), ks_size);
     uint64_t symtab = field(ks, *ks_symtab), num = field(ks, *ks_num),
              strtab = field(ks, *ks_strtab);
-    if (!ks.ok(0, ks_size) || num > kMaxModSyms) {
+    if (!ks.ok(0, ks_size) || num > kMaxModSyms || total_syms + num > 2 * kMaxModSyms) {
       warn(fmt::format("modules: {}: symbol table is not in the dump", mod.name));
       num = 0;
+      mod.incomplete = true;
     }
+    total_syms += num;
     Block syms = read_block(memory, symtab, num * kElfSymSize);
     if (num && syms.ok(0, kElfSymSize)) mod.sym0_value = syms.u(8, 8);
     uint64_t max_name = 0;
@@ -564,12 +572,14 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
       const uint64_t e = i * kElfSymSize;
       if (!syms.ok(e, kElfSymSize)) {
         skipped_syms++;
+        mod.incomplete = true;
         continue;
       }
       if (syms.u(e + 6, 2) == 0) continue; // st_shndx == SHN_UNDEF
       uint64_t st_name = syms.u(e, 4);
       if (!strings.ok(st_name, 1)) {
         skipped_syms++;
+        mod.incomplete = true;
         continue;
       }
       auto p = reinterpret_cast<const char*>(strings.data() + st_name);
@@ -578,6 +588,7 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
       if (!strings.ok(st_name, len == kNameMax ? len : len + 1) ||
           mod.names.size() > kMaxNamesBytes) {
         skipped_syms++;
+        mod.incomplete = true;
         continue;
       }
       std::string_view s(p, len);
@@ -595,13 +606,14 @@ void KernelSymbols::load_modules(Memory& memory, Types& types) {
     warn(fmt::format("modules: {} module symbols are not in the dump", skipped_syms));
 }
 
-std::optional<KernelSymbols::Symbol> KernelSymbols::lookup_module(uint64_t a) const {
+std::optional<KernelSymbols::Symbol> KernelSymbols::lookup_module(uint64_t a, bool& known) const {
   for (const Module& mod : modules_) {
     // __module_address(): the first formed module with any memory holding a.
     bool within = false;
     for (const Region& r : mod.regions)
       within = within || a - r.base < r.size;
     if (!within) continue;
+    if (mod.incomplete) known = false;
 
     // find_kallsyms_symbol(): the bounds of the search.
     uint64_t nextval, bestval;
@@ -648,11 +660,15 @@ void KernelSymbols::load_bpf(Memory& memory, Types& types) {
   bool damaged = false;
   auto nodes = list_nodes(memory, head->address, damaged);
   if (damaged) warn("bpf: the list of BPF symbols is damaged");
+  lists_damaged_ = lists_damaged_ || damaged;
   uint64_t size = std::max({lnode->offset + lnode->size, start->offset + start->size,
                             end->offset + end->size, name->offset + name->size});
   for (uint64_t node : nodes) {
     Block blob = read_block(memory, node - lnode->offset, size);
-    if (!blob.ok(0, size)) continue;
+    if (!blob.ok(0, size)) {
+      lists_damaged_ = true;
+      continue;
+    }
     bpf_.push_back({field(blob, *start),
                     field(blob, *end),
                     field_string(blob, *name).substr(0, kNameMax),
@@ -679,46 +695,66 @@ void KernelSymbols::load_ftrace(Memory& memory, Types& types) {
   for (uint64_t node : maps) {
     uint64_t map = node - map_list->offset;
     Block blob = read_block(memory, map, std::max(map_mod->offset + 8, map_funcs->offset + 8));
-    if (!blob.ok(map_mod->offset, 8)) continue;
+    if (!blob.ok(map_mod->offset, 8)) {
+      damaged = true;
+      continue;
+    }
     Block mod = read_block(memory, field(blob, *map_mod), mod_name->offset + mod_name->size);
     std::string module = field_string(mod, *mod_name);
     bool d = false;
     auto funcs = list_nodes(memory, map + map_funcs->offset, d);
     damaged = damaged || d;
+    if (ftrace_.size() + funcs.size() > kMaxListNodes) { // over all maps, as for one list
+      damaged = true;
+      break;
+    }
     for (uint64_t f : funcs) {
       uint64_t at = f - func_list->offset;
       uint64_t size = std::max(
           {func_name->offset + 8, func_ip->offset + 8, func_size->offset + func_size->size});
       Block fb = read_block(memory, at, size);
-      if (!fb.ok(0, size)) continue;
-      auto fname = read_cstring(memory, field(fb, *func_name), kNameMax);
-      if (!fname) continue;
+      auto fname =
+          fb.ok(0, size) ? read_cstring(memory, field(fb, *func_name), kNameMax) : std::nullopt;
+      if (!fname) {
+        damaged = true;
+        continue;
+      }
       uint64_t ip = field(fb, *func_ip);
       ftrace_.push_back({ip, ip + field(fb, *func_size), *fname, module});
     }
   }
   if (damaged) warn("ftrace: the saved module init symbols are damaged");
+  lists_damaged_ = lists_damaged_ || damaged;
 }
 
 // --- lookups ---------------------------------------------------------------------------------
 
 std::optional<KernelSymbols::Symbol> KernelSymbols::lookup(uint64_t a) const {
+  bool known;
+  return lookup(a, known);
+}
+
+std::optional<KernelSymbols::Symbol> KernelSymbols::lookup(uint64_t a, bool& known) const {
+  known = true;
   // kallsyms_lookup_buildid(): vmlinux decides alone for its own addresses.
-  if (vmlinux_ok_ && is_ksym_addr(a)) return lookup_vmlinux(a);
-  if (auto s = lookup_module(a)) return s;
+  if (vmlinux_ok_ && is_ksym_addr(a)) return lookup_vmlinux(a, known);
+  if (auto s = lookup_module(a, known)) return s;
   for (const Range& r : bpf_) // bpf_tree_comp(): the end is inclusive
     if (a >= r.start && a <= r.end) return Symbol{r.name, a - r.start, r.end - r.start, {}, false};
   for (const Range& r : ftrace_)
     if (a >= r.start && a < r.end)
       return Symbol{r.name, a - r.start, r.end - r.start, r.module, true};
+  // Nothing found: the kernel's answer too, unless what was lost could have held a.
+  if (vmlinux_damaged_ || lists_damaged_) known = false;
   return std::nullopt;
 }
 
-void KernelSymbols::append_ps(std::string& out, uint64_t addr) const {
-  auto s = lookup(addr);
+bool KernelSymbols::append_ps(std::string& out, uint64_t addr) const {
+  bool known;
+  auto s = lookup(addr, known);
   if (!s) {
     fmt::format_to(std::back_inserter(out), "0x{:x}", addr);
-    return;
+    return known;
   }
   out.append(s->name);
   fmt::format_to(std::back_inserter(out), "+{:#x}/{:#x}", s->offset, s->size);
@@ -727,6 +763,7 @@ void KernelSymbols::append_ps(std::string& out, uint64_t addr) const {
     out.append(s->module);
     out.push_back(']');
   }
+  return known;
 }
 
 std::string KernelSymbols::format_ps(uint64_t addr) const {

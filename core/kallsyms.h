@@ -46,10 +46,14 @@ public:
 
   // The text of "%pS" for addr.
   std::string format_ps(uint64_t addr) const;
-  // The same, appended to out.
-  void append_ps(std::string& out, uint64_t addr) const;
+  // The same, appended to out. False when the answer depends on symbol data the dump lacks
+  // (damaged tables, a module whose symbols are not all there): the text may then differ from
+  // what the kernel printed.
+  bool append_ps(std::string& out, uint64_t addr) const;
   // The symbol %pS would print for addr, if any.
   std::optional<Symbol> lookup(uint64_t addr) const;
+  // The same; known is false when the answer depends on symbol data the dump lacks.
+  std::optional<Symbol> lookup(uint64_t addr, bool& known) const;
 
   // kallsyms_lookup_name(): the lowest address of a vmlinux symbol of that name, else the first
   // defined module symbol of that name (modules in list order).
@@ -87,6 +91,7 @@ private:
     uint64_t sym0_value = 0;     // symtab[0].st_value: the pre-7.3 initial "best"
     std::vector<ModSym> syms;    // eligible symbols sorted by (value, symtab index)
     std::string names;
+    bool incomplete = false; // some of its symbols are not in the dump
   };
   struct Range { // a BPF image or an ftrace-saved init function
     uint64_t start;
@@ -102,8 +107,8 @@ private:
   void warn(std::string line);
 
   bool is_ksym_addr(uint64_t addr) const;
-  std::optional<Symbol> lookup_vmlinux(uint64_t addr) const;
-  std::optional<Symbol> lookup_module(uint64_t addr) const;
+  std::optional<Symbol> lookup_vmlinux(uint64_t addr, bool& known) const;
+  std::optional<Symbol> lookup_module(uint64_t addr, bool& known) const;
   std::optional<uint64_t> vmlinux_symbol(std::string_view name) const;
   std::string_view vmlinux_name(size_t i) const;
 
@@ -116,6 +121,8 @@ private:
   std::string names_;
   Encoding encoding_ = Encoding::None;
   bool vmlinux_ok_ = false;
+  bool vmlinux_damaged_ = false; // the dump has kallsyms tables, but they cannot be decoded
+  bool lists_damaged_ = false;   // modules, BPF images or ftrace's saved symbols were lost
   bool kallsyms_all_ = false;
   uint64_t stext_ = 0, etext_ = 0, end_ = 0;
   uint64_t sinittext_ = 0, einittext_ = 0, init_begin_ = 0, init_end_ = 0;

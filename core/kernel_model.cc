@@ -118,7 +118,10 @@ std::vector<bool> read_nodemask(Resolver& r, uint64_t addr, unsigned nbits) {
 void resolve_flags_layout(KernelModel& m, Resolver& r) {
   auto& l = m.flags_layout;
   Types& t = r.types();
-  l.nr_pageflags = static_cast<unsigned>(r.enumerator("__NR_PAGEFLAGS"));
+  int64_t nr_pageflags = r.enumerator("__NR_PAGEFLAGS");
+  if (nr_pageflags < 1 || nr_pageflags > 64)
+    throw Error(Status::NoDebugInfo, fmt::format("implausible __NR_PAGEFLAGS {}", nr_pageflags));
+  l.nr_pageflags = static_cast<unsigned>(nr_pageflags);
   auto zones = static_cast<unsigned>(r.enumerator("__MAX_NR_ZONES"));
   unsigned zones_shift = zones < 2 ? 0 : zones <= 2 ? 1 : zones <= 4 ? 2 : 3;
   unsigned nodes_shift = std::countr_zero(static_cast<uint64_t>(m.max_numnodes));
@@ -171,6 +174,8 @@ void resolve_sparsemem(KernelModel& m, Resolver& r) {
   // SYMBOL(mem_section) is the value of the pointer with SPARSEMEM_EXTREME, the array otherwise.
   m.mem_section = *sym;
   m.mem_section_size = r.size_of("struct mem_section");
+  if (m.mem_section_size == 0 || m.mem_section_size > m.page_size) // divides just below
+    throw Error(Status::NoDebugInfo, "the type information of struct mem_section is implausible");
   m.ms_section_mem_map_off = r.offset("struct mem_section", "section_mem_map");
   m.ms_usage_off = r.offset("struct mem_section", "usage");
   auto page_ext = r.types().member("struct mem_section", "page_ext");
@@ -187,11 +192,14 @@ void resolve_sparsemem(KernelModel& m, Resolver& r) {
           .value_or((m.nr_mem_sections + m.sections_per_root - 1) / m.sections_per_root);
   auto bit = [&](std::string_view name, uint64_t fallback) {
     auto v = r.types().enumerator(name);
+    if (v && (*v < 0 || *v > 63))
+      throw Error(Status::NoDebugInfo, fmt::format("implausible {} {}", name, *v));
     return v ? static_cast<uint64_t>(*v) : fallback;
   };
   m.section_has_mem_map = 1ULL << bit("SECTION_HAS_MEM_MAP_BIT", 1);
   m.section_is_early = 1ULL << bit("SECTION_IS_EARLY_BIT", 3);
   m.section_map_mask = ~((1ULL << bit("SECTION_MAP_LAST_BIT", 5)) - 1);
+  m.vmemmap = info.symbol("vmemmap");
   if (auto sub = r.types().member("struct mem_section_usage", "subsection_map"))
     m.usage_subsection_map_off = sub->offset;
   m.usage_pageblock_flags_off = r.offset("struct mem_section_usage", "pageblock_flags");
@@ -246,11 +254,14 @@ void resolve_page_owner(KernelModel& m, Resolver& r) {
   m.page_owner_offset = r.read<uint64_t>(
       ops.address + r.offset("struct page_ext_operations", "offset"), "page_owner_ops.offset");
   m.page_ext_size = r.read<uint64_t>(r.variable("page_ext_size").address, "page_ext_size");
-  if (m.page_ext_size < m.page_owner_offset + m.po.size || m.page_ext_size > 4096)
+  // (page_owner_offset comes from the dump: compared so that no sum can wrap)
+  if (m.page_ext_size > 4096 || m.page_ext_size < 8 || m.page_owner_offset < 8 ||
+      m.page_owner_offset > m.page_ext_size || m.po.size > m.page_ext_size - m.page_owner_offset)
     throw Error(
         Status::NoPageOwner,
-        fmt::format("page_ext_size is {}: page_owner was not enabled at boot (page_owner=on)",
-                    m.page_ext_size));
+        fmt::format("page_ext_size is {} and page_owner's offset in it {}: page_owner was not "
+                    "enabled at boot (page_owner=on)",
+                    m.page_ext_size, m.page_owner_offset));
   m.page_ext_owner_bit = static_cast<unsigned>(r.enumerator("PAGE_EXT_OWNER"));
   m.page_ext_owner_allocated_bit = static_cast<unsigned>(r.enumerator("PAGE_EXT_OWNER_ALLOCATED"));
   // A static key: struct static_key_false { struct static_key key { atomic_t enabled; ... } }.
@@ -325,21 +336,55 @@ void resolve_names(KernelModel& m, Resolver& r) {
     m.mobility_disabled = r.read<int32_t>(v->address, "page_group_by_mobility_disabled") != 0;
 }
 
+// pageblock_order is a macro: min(HUGETLB_PAGE_ORDER, MAX_PAGE_ORDER) with HUGETLB_PAGE, the
+// same with HPAGE_PMD_ORDER for THP on newer kernels (6.12 has it, 6.1 does not), else
+// MAX_PAGE_ORDER. The dump tells it: sparse_init() carves the boot sections' usage maps
+// (pageblock bits included) from one array, so the distance between two consecutive
+// sections' usage pointers is the per-section usage size, which depends on pageblock_order.
+unsigned derive_pageblock_order(const KernelModel& m, Resolver& r) {
+  auto usage_of = [&](uint64_t nr) -> uint64_t {
+    uint64_t ms = m.mem_section + nr * m.mem_section_size;
+    if (m.sparsemem_extreme) {
+      auto root = read_value<uint64_t>(r.mem(), m.mem_section + 8 * (nr / m.sections_per_root));
+      if (!root || !*root) return 0;
+      ms = *root + (nr % m.sections_per_root) * m.mem_section_size;
+    }
+    return read_value<uint64_t>(r.mem(), ms + m.ms_usage_off).value_or(0);
+  };
+  uint64_t per_section = m.pfn_section_shift;
+  for (uint64_t nr = 0; nr + 1 < std::min<uint64_t>(m.nr_mem_sections, 64); nr++) {
+    uint64_t a = usage_of(nr), b = usage_of(nr + 1);
+    if (!a || !b || b <= a) continue;
+    for (unsigned order = 0; order <= m.max_order && order <= per_section; order++) {
+      uint64_t bits = (1ULL << (per_section - order)) * m.nr_pageblock_bits;
+      if (b - a == m.usage_pageblock_flags_off + (bits + 63) / 64 * 8) return order;
+    }
+    break;
+  }
+  // No two boot sections in a row: fall back on what the configuration allows.
+  bool huge = r.types().variable("hstates") || r.types().variable("transparent_hugepage_flags");
+  return static_cast<unsigned>(huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order) : m.max_order);
+}
+
 void resolve_pageblocks(KernelModel& m, Resolver& r) {
   Types& t = r.types();
+  auto nr_bits = [](int64_t v, bool ceil) {
+    if (v < 1 || v > 64)
+      throw Error(Status::NoDebugInfo, fmt::format("implausible number of pageblock bits {}", v));
+    return ceil ? std::bit_ceil(static_cast<unsigned>(v)) : static_cast<unsigned>(v);
+  };
   if (auto iso = t.enumerator("PB_migrate_isolate")) {
+    if (*iso < 0 || *iso > 63)
+      throw Error(Status::NoDebugInfo, fmt::format("implausible PB_migrate_isolate {}", *iso));
     m.pb_isolate_bit = static_cast<unsigned>(*iso);
-    m.nr_pageblock_bits = std::bit_ceil(static_cast<unsigned>(r.enumerator("__NR_PAGEBLOCK_BITS")));
+    m.nr_pageblock_bits = nr_bits(r.enumerator("__NR_PAGEBLOCK_BITS"), true);
   } else if (auto nr = t.enumerator("__NR_PAGEBLOCK_BITS")) {
-    m.nr_pageblock_bits = std::bit_ceil(static_cast<unsigned>(*nr));
+    m.nr_pageblock_bits = nr_bits(*nr, true);
   } else {
-    m.nr_pageblock_bits = static_cast<unsigned>(r.enumerator("NR_PAGEBLOCK_BITS"));
+    m.nr_pageblock_bits = nr_bits(r.enumerator("NR_PAGEBLOCK_BITS"), false);
   }
   if (auto iso = t.enumerator("MIGRATE_ISOLATE")) m.migrate_isolate = *iso;
-  // pageblock_order: min(HPAGE_PMD_ORDER, MAX_PAGE_ORDER) with HUGETLB_PAGE or THP.
-  bool huge = t.variable("hstates") || t.variable("transparent_hugepage_flags");
-  m.pageblock_order = static_cast<unsigned>(
-      huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order) : m.max_order);
+  m.pageblock_order = derive_pageblock_order(m, r);
 }
 
 void resolve_nodes(KernelModel& m, Resolver& r) {
@@ -368,7 +413,6 @@ void resolve_memcg(KernelModel& m, Resolver& r) {
   // The pointer in memcg_data is masked with MEMCG_DATA_FLAGS_MASK (6.1) or
   // OBJEXTS_FLAGS_MASK (6.12+), each one less than its "next bit" enumerator.
   if (auto objcgs = t.enumerator("MEMCG_DATA_OBJCGS")) { // 6.1
-    c.objcg_for_all = false;
     c.objexts_bit = static_cast<uint64_t>(*objcgs);
     c.flags_mask = static_cast<uint64_t>(t.enumerator("__NR_MEMCG_DATA_FLAGS").value_or(4)) - 1;
   } else {
@@ -376,6 +420,11 @@ void resolve_memcg(KernelModel& m, Resolver& r) {
     c.flags_mask = static_cast<uint64_t>(t.enumerator("__NR_OBJEXTS_FLAGS").value_or(8)) - 1;
   }
   c.kmem_bit = static_cast<uint64_t>(r.enumerator("MEMCG_DATA_KMEM"));
+  // 7.2 charges every folio through an obj_cgroup. Before, an LRU folio's memcg_data is its
+  // mem_cgroup: 6.12.117's print_page_owner_memcg() reads it as an obj_cgroup anyway (a
+  // stable backport), which prints garbage or faults; powner prints the charged memcg, as
+  // the kernel/ series' fix for 6.12 does.
+  c.objcg_for_all = at_least(m, 7, 2);
   c.skips_tail = at_least(m, 7, 2);
   c.objcg_memcg_off = r.offset("struct obj_cgroup", "memcg");
   c.memcg_css_off = r.offset("struct mem_cgroup", "css");
@@ -390,6 +439,50 @@ void resolve_memcg(KernelModel& m, Resolver& r) {
   c.css_online = static_cast<uint64_t>(t.enumerator("CSS_ONLINE").value_or(2)); // a mask
 }
 
+// The offsets, sizes and bit numbers the walk and the decoders use on buffers and in shifts,
+// checked once: a wrong or damaged vmlinux must not turn into reads past a buffer, shifts past
+// 63 or huge allocations.
+void check_layout(const KernelModel& m) {
+  auto fits = [](uint64_t off, uint64_t len, uint64_t size) {
+    return off <= size && len <= size - off;
+  };
+  const auto& po = m.po;
+  const uint64_t ps = m.page_struct_size, ms = m.mem_section_size;
+  std::string_view bad;
+  if (ps < 8 || ps > 256 || !fits(m.page_flags_off, 8, ps) || !fits(m.page_type_off, 4, ps) ||
+      !fits(m.page_private_off, 8, ps) || !fits(m.page_compound_off, 8, ps) ||
+      (m.page_memcg_data_off && !fits(*m.page_memcg_data_off, 8, ps)))
+    bad = "struct page";
+  else if (ms == 0 || ms > m.page_size || !fits(m.ms_section_mem_map_off, 8, ms) ||
+           !fits(m.ms_usage_off, 8, ms) || !fits(m.ms_page_ext_off, 8, ms))
+    bad = "struct mem_section";
+  else if (!fits(po.order, 2, po.size) || !fits(po.last_migrate_reason, 2, po.size) ||
+           !fits(po.gfp_mask, 4, po.size) || !fits(po.handle, 4, po.size) ||
+           !fits(po.free_handle, 4, po.size) || !fits(po.ts_nsec, 8, po.size) ||
+           !fits(po.free_ts_nsec, 8, po.size) || !fits(po.comm, po.comm_len, po.size) ||
+           !fits(po.pid, 4, po.size) || !fits(po.tgid, 4, po.size) ||
+           (po.free_pid && !fits(*po.free_pid, 4, po.size)) ||
+           (po.free_tgid && !fits(*po.free_tgid, 4, po.size)))
+    bad = "struct page_owner";
+  else if (m.page_ext_owner_bit > 63 || m.page_ext_owner_allocated_bit > 63)
+    bad = "enum page_ext_flags";
+  else if (m.handle_index_bits == 0 || m.handle_offset_bits == 0 ||
+           m.handle_index_bits + m.handle_offset_bits > 31)
+    bad = "union handle_parts";
+  else if (m.rec_max_entries == 0 || m.rec_max_entries > 4096)
+    bad = "struct stack_record";
+  else if (m.pb_isolate_bit && *m.pb_isolate_bit >= m.nr_pageblock_bits)
+    bad = "the pageblock flags";
+  if (!bad.empty())
+    throw Error(
+        Status::NoDebugInfo,
+        fmt::format("the type information of {} is implausible: is the vmlinux the dump's?", bad));
+  // One memory section's struct pages and page_ext are read into buffers.
+  const uint64_t pages_per_section = 1ULL << m.pfn_section_shift;
+  if (pages_per_section * ps > (64u << 20) || pages_per_section * m.page_ext_size > (64u << 20))
+    throw Error(Status::Corrupt, "implausible memory section size");
+}
+
 } // namespace
 
 KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& info) {
@@ -399,11 +492,23 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   m.prints_free_ts = !at_least(m, 6, 2);
   m.clamps_buddy_skip = at_least(m, 7, 3);
   m.count_threshold_newline = at_least(m, 7, 3);
-  m.page_size = static_cast<uint64_t>(
-      info.get("PAGESIZE") ? std::stoull(std::string(*info.get("PAGESIZE"))) : 4096);
+  if (auto s = info.get("PAGESIZE")) {
+    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), m.page_size);
+    if (ec != std::errc() || end != s->data() + s->size())
+      throw Error(Status::NotADump, fmt::format("implausible PAGESIZE {}", *s));
+  }
   if (!std::has_single_bit(m.page_size) || m.page_size < 4096 || m.page_size > 65536)
     throw Error(Status::NotADump, fmt::format("implausible PAGESIZE {}", m.page_size));
   m.page_shift = static_cast<unsigned>(std::countr_zero(m.page_size));
+  // The section geometry sizes the walk's buffers and shifts: check it before anything uses it.
+  const int64_t section_bits = info.number("SECTION_SIZE_BITS").value_or(27);
+  const int64_t physmem_bits = info.number("MAX_PHYSMEM_BITS").value_or(46);
+  if (section_bits <= m.page_shift || section_bits - m.page_shift > 16 ||
+      physmem_bits < section_bits || physmem_bits > 64 || physmem_bits - section_bits > 28)
+    throw Error(Status::Corrupt,
+                fmt::format("implausible VMCOREINFO: SECTION_SIZE_BITS={} MAX_PHYSMEM_BITS={}",
+                            section_bits, physmem_bits));
+  m.section_size_bits = static_cast<unsigned>(section_bits);
   if (auto orders = info.length("zone.free_area"); orders && *orders >= 1 && *orders <= 20)
     m.max_order = *orders - 1;
   m.max_order_nr_pages = 1ULL << m.max_order;
@@ -418,6 +523,7 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   resolve_names(m, r);
   resolve_pageblocks(m, r);
   resolve_memcg(m, r);
+  check_layout(m);
   return m;
 }
 

@@ -67,6 +67,8 @@ struct KernelModel {
   unsigned section_size_bits = 27, pfn_section_shift = 15;
   uint64_t section_map_mask = ~0x3fULL;
   uint64_t section_has_mem_map = 1u << 1, section_is_early = 1u << 3;
+  // SPARSEMEM_VMEMMAP: pfn_to_page() is vmemmap + pfn, whatever section_mem_map says.
+  std::optional<uint64_t> vmemmap;
   uint64_t usage_subsection_map_off = 16;
   uint64_t usage_pageblock_flags_off = 24;
   unsigned pages_per_subsection_shift = 9;
@@ -121,7 +123,7 @@ struct KernelModel {
   // -- memcg ----------------------------------------------------------------------------
   struct {
     bool present = false;
-    bool objcg_for_all = true; // 6.12+/7.x: every charged folio stores an obj_cgroup
+    bool objcg_for_all = true; // 7.2+: every charged folio stores an obj_cgroup
     bool skips_tail = false;   // 7.x: no memcg line for tail pages
     uint64_t flags_mask = 7, objexts_bit = 1, kmem_bit = 2;
     uint64_t objcg_memcg_off = 16;

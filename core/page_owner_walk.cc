@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint64_t kChunk = 4096;
 constexpr uint64_t kPagePoisonPattern = ~0ULL;
+constexpr uint64_t kRootUnreadable = ~0ULL; // a mem_section root the dump does not hold
 
 template <typename T> T field(const unsigned char* base, uint64_t off) {
   T v;
@@ -53,7 +54,7 @@ PageOwnerWalk::PageOwnerWalk(Memory& mem, const KernelModel& model) : mem_(mem),
     roots_.assign(n, 0);
     if (!mem_.read(m_.mem_section, roots_.data(), n * 8)) {
       for (uint64_t i = 0; i < n; i++)
-        roots_[i] = read_value<uint64_t>(mem_, m_.mem_section + 8 * i).value_or(0);
+        roots_[i] = read_value<uint64_t>(mem_, m_.mem_section + 8 * i).value_or(kRootUnreadable);
     }
   }
 }
@@ -85,22 +86,25 @@ const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
   Section s;
   s.nr = nr;
   uint64_t ms = 0;
+  uint64_t pages_per_section = 1ULL << m_.pfn_section_shift;
   if (m_.sparsemem_extreme) {
     uint64_t root = nr / m_.sections_per_root;
-    if (root < roots_.size() && roots_[root])
+    if (root < roots_.size() && roots_[root] == kRootUnreadable)
+      skipped_.add(SkipReason::SectionMissing, pages_per_section);
+    else if (root < roots_.size() && roots_[root])
       ms = roots_[root] + (nr % m_.sections_per_root) * m_.mem_section_size;
   } else {
     ms = m_.mem_section + nr * m_.mem_section_size;
   }
-  uint64_t pages_per_section = 1ULL << m_.pfn_section_shift;
   uint64_t start_pfn = nr << m_.pfn_section_shift;
   auto map = ms ? read_value<uint64_t>(mem_, ms + m_.ms_section_mem_map_off) : std::nullopt;
   if (ms && !map) skipped_.add(SkipReason::SectionMissing, pages_per_section);
   if (map && (*map & m_.section_has_mem_map)) {
     s.present = true;
     s.early = *map & m_.section_is_early;
-    // section_mem_map holds mem_map - section_start_pfn (sparse_encode_mem_map()).
-    s.mem_map = (*map & m_.section_map_mask) + start_pfn * m_.page_struct_size;
+    // section_mem_map holds mem_map - section_start_pfn (sparse_encode_mem_map()); with
+    // SPARSEMEM_VMEMMAP the kernel never reads it back (a damaged one must not mislead us).
+    s.mem_map = m_.vmemmap.value_or(*map & m_.section_map_mask) + start_pfn * m_.page_struct_size;
     uint64_t usage = read_value<uint64_t>(mem_, ms + m_.ms_usage_off).value_or(0);
     if (usage) {
       s.subsection_map =
@@ -226,21 +230,21 @@ void PageOwnerWalk::run(const Filter& filter, const std::function<void(const Pag
     if (pfn & ((1ULL << order) - 1)) continue;
     uint32_t handle = field<uint32_t>(owner, po.handle);
     if (!handle) continue;
+    // A struct page the kernel never initialized, or damage: its fields mean nothing.
     uint64_t flags = field<uint64_t>(page, m_.page_flags_off);
-    if (filter.nid_enabled) {
-      if (flags == kPagePoisonPattern) {
-        skipped_.add(SkipReason::PoisonedFlags);
-        continue;
-      }
-      int nid = node_of(flags, pfn);
-      if (nid < 0) {
-        skipped_.add(SkipReason::ImpossibleNode);
-        continue;
-      }
-      if (static_cast<size_t>(nid) >= filter.nodes.size() ||
-          !filter.nodes[static_cast<size_t>(nid)])
-        continue;
+    if (flags == kPagePoisonPattern) {
+      skipped_.add(SkipReason::PoisonedFlags);
+      continue;
     }
+    int nid = node_of(flags, pfn);
+    if (nid < 0 || (static_cast<size_t>(nid) < m_.possible_nodes.size() &&
+                    !m_.possible_nodes[static_cast<size_t>(nid)])) {
+      skipped_.add(SkipReason::ImpossibleNode);
+      continue;
+    }
+    if (filter.nid_enabled && (static_cast<size_t>(nid) >= filter.nodes.size() ||
+                               !filter.nodes[static_cast<size_t>(nid)]))
+      continue;
     rec.pfn = pfn;
     rec.order = order;
     rec.last_migrate_reason = field<int16_t>(owner, po.last_migrate_reason);

@@ -39,7 +39,7 @@ struct PageRecord {
 enum class SkipReason {
   PageMissing,     // struct page not in the dump
   PageExtMissing,  // page_ext not in the dump
-  PoisonedFlags,   // page->flags == PAGE_POISON_PATTERN (also skipped by the kernel)
+  PoisonedFlags,   // page->flags == PAGE_POISON_PATTERN: never initialized, or damaged
   ImpossibleOrder, // page_owner order beyond MAX_PAGE_ORDER
   ImpossibleNode,  // page->flags names a node this kernel cannot have
   SectionMissing,  // mem_section or its usage not readable

@@ -42,8 +42,9 @@ RecordPrinter::Result RecordPrinter::append(std::string& out, const PageRecord& 
 
   const uint64_t limit = m.page_size; // count = min(count, PAGE_SIZE)
   if (mode != PrintMode::Handle) {
-    bool bad = false;
-    s += depot_.text(rec.handle, &bad);
+    bool bad = false, unavailable = false;
+    s += depot_.text(rec.handle, &bad, &unavailable);
+    if (unavailable) return Result::NoStack;
     if (bad) bad_handles_++;
     if (s.size() >= limit) return Result::TooLong;
   }

@@ -21,6 +21,7 @@ public:
     Printed,
     TooLong,    // does not fit read_page_owner()'s PAGE_SIZE buffer: the live read fails (ENOMEM)
     Incomplete, // the dump lacks memory the record's text needs (a memcg, its name)
+    NoStack,    // the dump lacks the record's stack (its stack record or its symbols)
   };
   // Appends the record to out, or nothing unless Printed.
   Result append(std::string& out, const PageRecord& rec, PrintMode mode);

@@ -7,7 +7,7 @@
 
 namespace powner {
 
-std::optional<uint64_t> StackDepot::record_address(uint32_t handle, bool* bad) {
+std::optional<uint64_t> StackDepot::record_address(uint32_t handle, bool* bad, bool* unavailable) {
   const KernelModel& m = model_;
   uint64_t index_mask = (1ULL << m.handle_index_bits) - 1;
   uint64_t offset_mask = (1ULL << m.handle_offset_bits) - 1;
@@ -21,7 +21,8 @@ std::optional<uint64_t> StackDepot::record_address(uint32_t handle, bool* bad) {
     return *bad = true, std::nullopt;
   }
   auto pool = read_value<uint64_t>(mem_, m.depot_pools + 8 * index);
-  if (!pool || !*pool) return *bad = true, std::nullopt;
+  if (!pool) return *bad = *unavailable = true, std::nullopt; // not in the dump
+  if (!*pool) return *bad = true, std::nullopt;               // the kernel WARNs, prints nothing
   return *pool + offset;
 }
 
@@ -45,28 +46,31 @@ std::optional<StackRecord> StackDepot::read_record(uint64_t addr) {
   return rec;
 }
 
-void StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& entries) const {
+bool StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& entries) const {
+  bool known = true;
   for (uint64_t addr : entries) {
     out += ' ';
-    symbols_.append_ps(out, addr);
+    known = symbols_.append_ps(out, addr) && known;
     out += '\n';
   }
+  return known;
 }
 
-const std::string& StackDepot::text(uint32_t handle, bool* bad) {
+const std::string& StackDepot::text(uint32_t handle, bool* bad, bool* unavailable) {
   auto [it, inserted] = cache_.try_emplace(handle);
   Cached& c = it->second;
   if (inserted) {
-    if (auto addr = record_address(handle, &c.bad)) {
+    if (auto addr = record_address(handle, &c.bad, &c.unavailable)) {
       auto rec = read_record(*addr);
       if (!rec) {
-        c.bad = true;
+        c.bad = c.unavailable = true;
       } else if (!rec->count || *rec->count != 0) { // refcount 0: the kernel prints nothing
-        append_frames(c.text, rec->entries);
+        c.unavailable = !append_frames(c.text, rec->entries);
       }
     }
   }
   if (bad) *bad = c.bad;
+  if (unavailable) *unavailable = c.unavailable;
   return c.text;
 }
 

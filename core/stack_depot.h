@@ -30,20 +30,23 @@ public:
   // What stack_depot_snprint(handle) prints: one " %pS\n" line per frame, or nothing when
   // the kernel would print nothing (bad pool index, no pool, refcount 0). bad is set when
   // the handle or its record cannot be used (a garbage handle or memory missing from the dump).
-  const std::string& text(uint32_t handle, bool* bad = nullptr);
+  // unavailable is set when the text is not what the kernel printed because the dump lacks
+  // what it needs: the record (missing, or an impossible size) or its frames' symbols.
+  const std::string& text(uint32_t handle, bool* bad = nullptr, bool* unavailable = nullptr);
 
   // The record at addr (page_owner_stacks walks records, not handles).
   std::optional<StackRecord> read_record(uint64_t addr);
 
-  // " %pS\n" lines for entries.
-  void append_frames(std::string& out, const std::vector<uint64_t>& entries) const;
+  // " %pS\n" lines for entries; false when a symbol depends on data the dump lacks.
+  bool append_frames(std::string& out, const std::vector<uint64_t>& entries) const;
 
 private:
   struct Cached {
     std::string text;
     bool bad = false;
+    bool unavailable = false;
   };
-  std::optional<uint64_t> record_address(uint32_t handle, bool* bad);
+  std::optional<uint64_t> record_address(uint32_t handle, bool* bad, bool* unavailable);
 
   Memory& mem_;
   const KernelModel& model_;

@@ -20,7 +20,7 @@ StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot&
                                                 : kStack | kHandle;
   auto head = read_value<uint64_t>(mem, m.stack_list);
   if (!head) {
-    result.unreadable++;
+    result.cut_short = true;
     return result;
   }
   std::unordered_set<uint64_t> seen;
@@ -32,8 +32,8 @@ StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot&
     }
     auto record = read_value<uint64_t>(mem, stack + m.stack_record_off);
     auto next = read_value<uint64_t>(mem, stack + m.stack_next_off);
-    if (!record || !next) {
-      result.unreadable++;
+    if (!record || !next) {  // the rest of the list is behind this entry
+      result.cut_short = true;
       break;
     }
     stack = *next;
@@ -43,12 +43,20 @@ StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot&
       result.unreadable++;
       continue;
     }
-    // nr_base_pages = refcount - 1, an int compared with an unsigned long threshold
-    int32_t nr_base_pages = rec->count.value_or(0) - 1;
+    // nr_base_pages = refcount - 1, an int compared with an unsigned long threshold (the
+    // kernel's int arithmetic wraps)
+    auto nr_base_pages = static_cast<int32_t>(static_cast<uint32_t>(rec->count.value_or(0)) - 1u);
     if ((flags & kPages) && (nr_base_pages < 1 || static_cast<uint64_t>(static_cast<int64_t>(
                                                       nr_base_pages)) < threshold))
       continue;
-    if (flags & kStack) depot.append_frames(result.text, rec->entries);
+    if (flags & kStack) {
+      std::string frames;
+      if (!depot.append_frames(frames, rec->entries)) { // symbols not in the dump
+        result.unreadable++;
+        continue;
+      }
+      result.text += frames;
+    }
     if (flags & kHandle) fmt::format_to(out, "handle: {}\n", static_cast<int32_t>(rec->handle));
     if (flags & kPages) fmt::format_to(out, "nr_base_pages: {}\n", nr_base_pages);
     result.text += '\n';

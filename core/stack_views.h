@@ -15,8 +15,9 @@ enum class StackView { Stacks, Handles, StacksHandles };
 
 struct StackViewResult {
   std::string text;
-  uint64_t unreadable = 0; // list entries or records the dump cannot provide
+  uint64_t unreadable = 0; // stack records the dump cannot provide
   bool truncated = false;  // the list did not end (a cycle or garbage pointers)
+  bool cut_short = false;  // an entry of the list is not in the dump: later stacks are lost
 };
 
 StackViewResult render_stack_view(Memory& mem, const KernelModel& model, StackDepot& depot,

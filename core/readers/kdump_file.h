@@ -6,6 +6,7 @@
 #include "vmcoreinfo.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 struct _kdump_ctx;
@@ -29,6 +30,9 @@ public:
   const std::string& format() const { return format_; } // "diskdump", "elf", ...
 
 private:
+  struct Truncation;
+  void open(const std::string& path);
+  void release();
   bool present(uint64_t addr, size_t len);
 
   _kdump_ctx* ctx_ = nullptr;
@@ -41,6 +45,8 @@ private:
   _addrxlat_sys* xlat_sys_ = nullptr;
   unsigned page_shift_ = 12;
   uint64_t last_page_ = ~0ULL; // the last virtual page found present
+  // What a file cut short lacks (libkdumpfile reads zeros past its end); null if it is whole.
+  std::unique_ptr<Truncation> cut_;
 };
 
 } // namespace powner

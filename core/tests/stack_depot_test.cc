@@ -96,6 +96,32 @@ TEST(StackDepot, GarbageHandlesAreBadNotFatal) {
   EXPECT_TRUE(bad);
 }
 
+TEST(StackDepot, WhatTheDumpLacksIsUnavailableWhatTheKernelRejectsIsNot) {
+  Depot d;
+  d.model = model_612();
+  d.model.depot_pools_num = 4;
+  d.mem.put_value<uint64_t>(kPools, kPool0);
+  d.mem.put_value<uint64_t>(kPools + 8, 0); // pool 1 never allocated; pools 2, 3 not in the dump
+  put_record_612(d.mem, kPool0, 1, 3, {0xffffffff81000000});
+  d.start();
+  struct Case {
+    uint32_t handle;
+    bool bad, unavailable;
+  } cases[] = {
+      {1, false, false},                // a record
+      {7, true, false},                 // pool 6 >= pools_num: the kernel prints no stack either
+      {2, true, false},                 // a NULL pool: the same
+      {3, true, true},                  // the pool pointer is not in the dump
+      {1 | (0x100u << 17), true, true}, // the record is not in the dump
+  };
+  for (const Case& c : cases) {
+    bool bad = !c.bad, unavailable = !c.unavailable;
+    d.depot->text(c.handle, &bad, &unavailable);
+    EXPECT_EQ(bad, c.bad) << c.handle;
+    EXPECT_EQ(unavailable, c.unavailable) << c.handle;
+  }
+}
+
 TEST(StackDepot, RejectsAnImpossibleFrameCount) {
   Depot d;
   d.model = model_612();
@@ -103,9 +129,10 @@ TEST(StackDepot, RejectsAnImpossibleFrameCount) {
   std::vector<uint64_t> entries(65, 0xffffffff81000000);
   put_record_612(d.mem, kPool0, 1, 3, entries);
   d.start();
-  bool bad = false;
-  EXPECT_EQ(d.depot->text(1, &bad), "");
+  bool bad = false, unavailable = false;
+  EXPECT_EQ(d.depot->text(1, &bad, &unavailable), "");
   EXPECT_TRUE(bad);
+  EXPECT_TRUE(unavailable); // not what the kernel printed: the record is damaged
 }
 
 TEST(StackDepot, DecodesSlabIndexHandlesOf61) {

@@ -61,6 +61,12 @@ def accounted_gap(want, got, stderr):
     m = re.search(r"skipped: (.*)", stderr)
     if not m:
         return None
+    if "stack list is cut short" in m.group(1):
+        # a stack view whose list continues in memory the dump lacks: a prefix of the live one
+        live, printed = records(want), records(got)
+        if printed[-1:] == [""] and printed[:-1] == live[:len(printed) - 1] and len(printed) < len(live):
+            return f"the first {len(printed) - 1} of {len(live) - 1} stacks identical; the list is cut short as reported"
+        return None
     reported = sum(int(n) for n in re.findall(r"(\d+) [a-z]", m.group(1)))
     live, printed = records(want), records(got)
     i = 0

@@ -1,0 +1,74 @@
+// powner::Types answered by crash: addresses from crash's symbol table (KASLR applied), sizes,
+// offsets and kinds from its embedded gdb, enumerators from crash's enumerator_value(). gdb
+// evaluates C expressions on types without touching memory ("&((struct page *)0)->flags",
+// "sizeof(...)", "ptype"), which finds members of anonymous structs and unions and nested paths
+// exactly as C does; bitfields, which have no address, come from "ptype /o". Answers, misses
+// included, are cached for the session (a crash session reads one dump).
+#pragma once
+
+#include "types.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace powner::crash {
+
+// What a C type is, from gdb's ptype of an expression of that type.
+struct TypeShape {
+  TypeKind kind = TypeKind::Other;
+  bool pointee_sized = false; // a pointer whose target has a size (not void, not a function)
+};
+
+// Classifies gdb's "type = ..." text (typedefs already unrolled by ptype). Exposed for tests.
+std::optional<TypeShape> parse_ptype(std::string_view text);
+
+// A bitfield from "ptype /o" text: the absolute bit position in the printed type, the storage
+// unit's size in bytes, and the width. Only members of the printed type itself or of its
+// anonymous structs and unions count, as in C. Exposed for tests.
+struct BitfieldPlace {
+  uint64_t bit = 0;
+  uint64_t storage = 0;
+  uint32_t width = 0;
+};
+std::optional<BitfieldPlace> parse_ptype_offsets(std::string_view text, std::string_view member);
+
+class CrashTypes final : public Types {
+public:
+  std::optional<uint64_t> size_of(std::string_view type) override;
+  std::optional<MemberInfo> member(std::string_view type, std::string_view member_path) override;
+  std::optional<int64_t> enumerator(std::string_view name) override;
+  std::optional<VariableInfo> variable(std::string_view name, std::string_view file = {}) override;
+
+private:
+  struct Facts {
+    TypeKind kind = TypeKind::Other;
+    uint64_t size = 0, array_length = 0, element_size = 0;
+  };
+  struct Measured {
+    std::optional<uint64_t> address;
+    Facts facts;
+  };
+  std::optional<std::string> gdb(const std::string& command);
+  std::optional<std::string> null_pointer_to(std::string_view type);
+  std::optional<std::vector<uint64_t>> numbers(const std::vector<std::string>& values);
+  std::optional<uint64_t> number(const std::string& expression);
+  std::optional<TypeShape> shape_of(const std::string& expression);
+  std::optional<Measured> measure(const std::string& expression, const TypeShape& shape,
+                                  bool address);
+  std::optional<MemberInfo> resolve_member(std::string_view type, std::string_view path);
+  std::optional<VariableInfo> resolve_variable(std::string_view name, std::string_view file);
+  std::optional<VariableInfo> variable_at(const std::string& expression,
+                                          std::optional<uint64_t> address);
+
+  std::map<std::string, std::optional<uint64_t>, std::less<>> sizes_;
+  std::map<std::string, std::optional<MemberInfo>, std::less<>> members_;
+  std::map<std::string, std::optional<int64_t>, std::less<>> enumerators_;
+  std::map<std::string, std::optional<VariableInfo>, std::less<>> variables_;
+  std::map<std::string, std::optional<std::string>, std::less<>> layouts_;  // "ptype /o" texts
+  std::map<std::string, std::optional<std::string>, std::less<>> pointers_; // gdb variables
+};
+
+} // namespace powner::crash

@@ -1,0 +1,224 @@
+// crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash.
+#include "crash_host.h"
+#include "crash_types.h"
+#include "engine.h"
+#include "error.h"
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace powner::crash {
+namespace {
+
+// Thrown to unwind a command that Ctrl-C or a closed pipe stopped.
+struct Interrupted {};
+
+class CrashMemory final : public Memory {
+public:
+  bool read(uint64_t addr, void* out, size_t len) override {
+    return len == 0 || powner_crash_read(addr, out, len) != 0;
+  }
+};
+
+// The VMCOREINFO keys the engine reads, from the dump's note as crash reads them.
+constexpr std::array kVmcoreinfoKeys = {
+    "OSRELEASE",
+    "BUILD-ID",
+    "PAGESIZE",
+    "KERNELOFFSET",
+    "SYMBOL(mem_section)",
+    "SYMBOL(vmemmap)",
+    "SYMBOL(_stext)",
+    "SYMBOL(kallsyms_names)",
+    "SYMBOL(kallsyms_num_syms)",
+    "SYMBOL(kallsyms_token_table)",
+    "SYMBOL(kallsyms_token_index)",
+    "SYMBOL(kallsyms_offsets)",
+    "SYMBOL(kallsyms_relative_base)",
+    "SYMBOL(kallsyms_addresses)",
+    "SYMBOL(kallsyms_markers)",
+    "SYMBOL(kallsyms_seqs_of_names)",
+    "LENGTH(mem_section)",
+    "LENGTH(node_data)",
+    "LENGTH(zone.free_area)",
+    "NUMBER(SECTION_SIZE_BITS)",
+    "NUMBER(MAX_PHYSMEM_BITS)",
+};
+constexpr uint64_t kMaxVmcoreinfoBytes = 1 << 16;
+
+// The note's values first (the first of duplicate keys wins), then the kernel's own
+// vmcoreinfo_data for any key not listed above.
+VmcoreInfo read_vmcoreinfo(Memory& mem, Types& types) {
+  std::string text;
+  for (const char* key : kVmcoreinfoKeys) {
+    std::unique_ptr<char, decltype(&std::free)> value(powner_crash_vmcoreinfo(key), std::free);
+    if (value) text += fmt::format("{}={}\n", key, value.get());
+  }
+  auto data = types.variable("vmcoreinfo_data");
+  auto size = types.variable("vmcoreinfo_size");
+  uint64_t addr = 0, len = 0;
+  if (data && size && mem.read(size->address, &len, sizeof len) && len > 0 &&
+      len <= kMaxVmcoreinfoBytes &&
+      (data->kind != TypeKind::Pointer || mem.read(data->address, &addr, sizeof addr))) {
+    if (data->kind != TypeKind::Pointer) addr = data->address;
+    std::string kernel(len, '\0');
+    if (mem.read(addr, kernel.data(), len)) text += kernel.substr(0, kernel.find('\0'));
+  }
+  return VmcoreInfo(text);
+}
+
+// What a session keeps between commands: the answers crash's gdb gave. A plain pointer, freed
+// by the module's destructor only: a static object's own destructor would run first.
+struct Session {
+  CrashMemory memory;
+  CrashTypes types;
+  std::optional<VmcoreInfo> vmcoreinfo;
+};
+Session* session = nullptr;
+
+struct Options {
+  std::string mode, nodes, output, stacks, filter;
+  std::optional<uint64_t> threshold;
+};
+
+enum Outcome { kDone = 0, kUsage = 1, kHelp = 2 };
+
+// Parses argv as the CLI does (same options, same checks).
+std::optional<Options> parse(int argc, char** argv, Outcome& outcome) {
+  CLI::App app{"powner"};
+  app.set_help_flag();
+  Options opt;
+  bool help = false;
+  app.add_flag("-h,--help", help);
+  app.add_option("-m,--mode", opt.mode);
+  app.add_option("-n,--nid", opt.nodes);
+  app.add_option("--filter", opt.filter);
+  app.add_option("-o,--output", opt.output);
+  app.add_option("--stacks", opt.stacks)
+      ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
+  app.add_option("--threshold", opt.threshold);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    powner_crash_error(e.what());
+    outcome = kUsage;
+    return std::nullopt;
+  }
+  if (help) {
+    outcome = kHelp;
+    return std::nullopt;
+  }
+  if (!opt.stacks.empty() && (!opt.mode.empty() || !opt.nodes.empty() || !opt.filter.empty())) {
+    powner_crash_error("--stacks views take no -m or -n (the kernel's files have none)");
+    outcome = kUsage;
+    return std::nullopt;
+  }
+  return opt;
+}
+
+// Writes to crash's output stream (or -o's file) in pieces, stopping on Ctrl-C or a pipe whose
+// reader went away.
+class Output {
+public:
+  explicit Output(const std::string& path) {
+    if (path.empty()) {
+      out_ = powner_crash_output();
+    } else {
+      file_.reset(std::fopen(path.c_str(), "w"));
+      if (!file_) throw Error(Status::Unreadable, path + ": " + std::strerror(errno));
+      out_ = file_.get();
+    }
+  }
+  void write(std::string_view text) {
+    constexpr size_t kPiece = 1 << 16;
+    while (!text.empty()) {
+      if (powner_crash_interrupted()) throw Interrupted{};
+      size_t n = std::min(text.size(), kPiece);
+      if (std::fwrite(text.data(), 1, n, out_) != n) {
+        if (powner_crash_interrupted() || errno == EPIPE) throw Interrupted{};
+        throw Error(Status::Unreadable,
+                    fmt::format("writing the output: {}", std::strerror(errno)));
+      }
+      text.remove_prefix(n);
+    }
+  }
+  void finish() {
+    if (std::fflush(out_) != 0 && !powner_crash_interrupted() && errno != EPIPE)
+      throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+  }
+
+private:
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, std::fclose};
+  std::FILE* out_ = nullptr;
+};
+
+void run(const Options& opt) {
+  if (!session) session = new Session;
+  if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
+  Engine engine(session->memory, session->types, *session->vmcoreinfo);
+  if (powner_crash_interrupted()) throw Interrupted{};
+
+  if (!opt.stacks.empty()) {
+    StackView view = opt.stacks == "stacks"    ? StackView::Stacks
+                     : opt.stacks == "handles" ? StackView::Handles
+                                               : StackView::StacksHandles;
+    std::string text = engine.stacks(view, opt.threshold);
+    Output out(opt.output);
+    out.write(text);
+    out.finish();
+  } else {
+    Filter filter;
+    std::string command;
+    if (!opt.mode.empty()) command += "mode=" + opt.mode;
+    if (!opt.nodes.empty()) command += (command.empty() ? "nid=" : " nid=") + opt.nodes;
+    if (!opt.filter.empty()) command += (command.empty() ? "" : " ") + opt.filter;
+    if (auto err = apply_filter_command(filter, command, engine.model().memory_nodes))
+      throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
+                                             err->message, strerrorname_np(err->errnum)));
+    Output out(opt.output);
+    engine.page_owner(
+        filter, [&](std::string_view text) { out.write(text); },
+        [](uint64_t, uint64_t) {
+          if (powner_crash_interrupted()) throw Interrupted{};
+        });
+    out.finish();
+  }
+  if (std::string summary = engine.skipped_summary(); !summary.empty())
+    powner_crash_note(summary.c_str());
+}
+
+} // namespace
+} // namespace powner::crash
+
+extern "C" int powner_command(int argc, char** argv) {
+  using namespace powner::crash;
+  // Nothing may leave this function: crash is C and would abort.
+  try {
+    try {
+      Outcome outcome = kDone;
+      auto opt = parse(argc, argv, outcome);
+      if (!opt) return outcome;
+      run(*opt);
+    } catch (const Interrupted&) {
+    } catch (const powner::Error& e) {
+      powner_crash_error(e.what());
+    } catch (const std::exception& e) {
+      powner_crash_error((std::string("internal error: ") + e.what()).c_str());
+    }
+  } catch (...) {
+    powner_crash_error("internal error");
+  }
+  return kDone;
+}
+
+extern "C" void powner_unload(void) {
+  delete powner::crash::session;
+  powner::crash::session = nullptr;
+}

@@ -1,0 +1,306 @@
+"""page_owner inside drgn: Linux's /sys/kernel/debug/page_owner and page_owner_stacks, byte for
+byte as the dumped kernel would have printed them, and the same records as Python objects.
+
+    >>> from powner.drgn import page_owner, records, page_owner_of, stacks
+    >>> page_owner(prog, mode="handle", nid=1)          # the page_owner file, filtered
+    >>> big = [r for r in records(prog) if r.order >= 9]
+    >>> page_owner_of(pfn_to_page(prog, 0x1234))        # one page, allocated or freed
+    >>> stacks(prog, threshold=64)                      # page_owner_stacks/show_stacks
+
+The work is done by the powner engine (the library behind the powner command): memory and types
+come through drgn, the stack symbols from the kallsyms tables inside the dump.
+"""
+
+import dataclasses
+import io
+import os
+import sys
+import warnings
+from typing import List, Optional, Tuple
+
+import drgn
+from drgn.helpers.linux.mm import page_to_pfn
+
+from .. import _engine
+from ._dumpfile import FormatError, read_vmcoreinfo
+from ._types import DrgnTypes
+
+__all__ = [
+    "Error",
+    "PageOwner",
+    "SkippedPagesWarning",
+    "Status",
+    "page_owner",
+    "page_owner_of",
+    "records",
+    "set_dump_file",
+    "stacks",
+]
+
+Error = _engine.Error  # .status: a Status, also the command line's exit status
+Status = _engine.Status
+
+_TARGET = "powner.target"
+_DUMP_FILE = "powner.dump_file"
+
+
+class SkippedPagesWarning(UserWarning):
+    """Some pages could not be read from the dump (see the message for how many, and why)."""
+
+
+Frame = Tuple[int, str]  # (address, the kernel's %pS of it)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageOwner:
+    """One page's page_owner record (struct page_owner), with its stacks symbolized."""
+
+    pfn: int
+    order: int
+    gfp_mask: int
+    pid: int
+    tgid: int
+    comm: str
+    ts_nsec: int
+    handle: int  # stack depot handle of the allocation stack
+    stack: List[Frame]  # allocation stack, innermost frame first
+    allocated: bool  # False: page_owner tracks the page as freed
+    free_handle: int  # of the stack that last freed the page (0: never freed)
+    free_pid: int
+    free_tgid: int
+    free_ts_nsec: int
+    free_stack: List[Frame]
+    last_migrate_reason: Optional[str]  # None: never migrated
+
+
+def set_dump_file(prog, path):
+    """Tells powner which file prog's dump was read from. Only needed when powner cannot find it
+    among the files this process has open: drgn before 0.0.24 keeps the dump's VMCOREINFO to
+    itself, and for a kdump-compressed file powner consults its page map before every read."""
+    prog.cache[_DUMP_FILE] = os.fspath(path)
+    prog.cache.pop(_TARGET, None)
+
+
+def page_owner(prog, mode="stack", nid=None, file=None):
+    """Prints /sys/kernel/debug/page_owner to file (default sys.stdout) as read after writing
+    "mode=MODE nid=NID" to it: mode is "stack", "handle" or "stack_handle"; nid a node, an
+    iterable of nodes or a node list such as "0,2-3" (None: all nodes). A filter the kernel
+    would reject raises Error with status Status.USAGE. Pages the dump lacks are left out,
+    with a SkippedPagesWarning."""
+    skipped = _target(prog).page_owner(_filter_command(mode, nid), _writer(file))
+    _warn_skipped(skipped)
+
+
+def records(prog, nid=None):
+    """Yields a PageOwner for every record read_page_owner() finds (the records the page_owner
+    file prints), in PFN order; nid as for page_owner(). Pages the dump lacks are left out, with
+    a SkippedPagesWarning at the end."""
+    target = _target(prog)
+    batches = target.records(_filter_command(None, nid))  # a bad nid raises here, not later
+    return _records(target, batches)
+
+
+def _records(target, batches):
+    while (batch := batches.next_batch()) is not None:
+        for fields in batch:
+            yield _page_owner(target, fields, allocated=True)
+    _warn_skipped(batches.skipped_summary())
+
+
+def page_owner_of(page):
+    """The page_owner of one page (a struct page or a pointer to one), allocated or freed, as
+    the kernel's __dump_page_owner() reads it; None when the kernel keeps none for it (no page
+    extension, or page_owner never set). Raises drgn.FaultError when the dump lacks it."""
+    prog = page.prog_
+    if page.type_.unqualified().kind != drgn.TypeKind.POINTER:
+        page = page.address_of_()
+    pfn = page_to_pfn(page).value_()
+    target = _target(prog)
+    state, fields = target.lookup(pfn)
+    if state == _engine.PageState.UNREADABLE:
+        raise drgn.FaultError(f"page_owner of PFN {pfn:#x} is not in the dump", page.value_())
+    if fields is None:
+        return None
+    return _page_owner(target, fields, allocated=state == _engine.PageState.ALLOCATED)
+
+
+def stacks(prog, threshold=0, view="stacks", file=None):
+    """Prints a /sys/kernel/debug/page_owner_stacks view to file (default sys.stdout): view is
+    "stacks" (show_stacks), "handles" or "stacks_handles"; threshold the count_threshold
+    (None: the dump's own)."""
+    text, skipped = _target(prog).stacks(view, threshold)
+    _writer(file)(text)
+    _warn_skipped(skipped)
+
+
+def _page_owner(target, fields, allocated):
+    """A PageOwner from a record tuple of powner._engine (record_tuple() in engine_module.cc)."""
+    (pfn, order, gfp_mask, pid, tgid, comm, ts_nsec, handle, free_handle, free_pid, free_tgid,
+     free_ts_nsec, last_migrate_reason, _page_flags, _pageblock_migratetype) = fields
+    return PageOwner(
+        pfn=pfn,
+        order=order,
+        gfp_mask=gfp_mask,
+        pid=pid,
+        tgid=tgid,
+        comm=comm.decode(errors="backslashreplace"),
+        ts_nsec=ts_nsec,
+        handle=handle,
+        stack=list(target.stack(handle)),
+        allocated=allocated,
+        free_handle=free_handle,
+        free_pid=free_pid,
+        free_tgid=free_tgid,
+        free_ts_nsec=free_ts_nsec,
+        free_stack=list(target.stack(free_handle)),
+        last_migrate_reason=target.migrate_reason(last_migrate_reason),
+    )
+
+
+def _filter_command(mode, nid):
+    """What would be written to the page_owner file."""
+    tokens = []
+    if mode is not None:
+        tokens.append(f"mode={mode}")
+    if nid is not None:
+        if isinstance(nid, int):
+            nid = str(nid)
+        elif not isinstance(nid, str):
+            nid = ",".join(str(int(n)) for n in nid)
+        tokens.append(f"nid={nid}")
+    return " ".join(tokens)
+
+
+def _writer(file):
+    """A function writing the engine's bytes to file. Text files get them through their binary
+    buffer when they have one: a comm need not be UTF-8, and the output is the kernel's bytes."""
+    if file is None:
+        file = sys.stdout
+    if not isinstance(file, io.TextIOBase):
+        return file.write
+    buffer = getattr(file, "buffer", None)
+    if buffer is None:
+        return lambda data: file.write(data.decode(errors="backslashreplace"))
+
+    def write(data):
+        file.flush()
+        buffer.write(data)
+        buffer.flush()
+
+    return write
+
+
+def _warn_skipped(summary):
+    if summary:
+        warnings.warn(summary, SkippedPagesWarning, stacklevel=3)
+
+
+def _error(status, message):
+    error = Error(message)
+    error.status = status
+    return error
+
+
+def _target(prog):
+    """The engine for prog, made once per program (for each call on a live kernel, whose memory
+    moves on)."""
+    live = bool(prog.flags & drgn.ProgramFlags.IS_LIVE)
+    target = None if live else prog.cache.get(_TARGET)
+    if target is None:
+        if not prog.flags & drgn.ProgramFlags.IS_LINUX_KERNEL:
+            raise ValueError("powner reads Linux kernels; this program is not one")
+        vmcoreinfo, path = _find_dump(prog)
+        target = _engine.Target(prog.read, drgn.FaultError, DrgnTypes(prog), vmcoreinfo,
+                                path or "")
+        if not live:
+            prog.cache[_TARGET] = target
+    return target
+
+
+def _find_dump(prog):
+    """(VMCOREINFO, the dump file or None) of prog. The file is the one set_dump_file() named, or
+    the one drgn has open in this process whose VMCOREINFO describes prog; VMCOREINFO comes from
+    that file, else from drgn (0.0.24+), else, on a live kernel, from vmcoreinfo_data."""
+    path = prog.cache.get(_DUMP_FILE)
+    if path is not None:
+        try:
+            text = read_vmcoreinfo(path)
+        except OSError as e:
+            raise _error(Status.UNREADABLE, f"{path}: {e.strerror}") from None
+        except FormatError as e:
+            raise _error(Status.NOT_A_DUMP, f"{path}: not a kernel dump ({e})") from None
+        if not text:
+            raise _error(Status.NOT_A_DUMP,
+                         f"{path}: the dump has no VMCOREINFO: not a Linux kernel dump")
+        return text, path
+    for path, text in _open_dumps():
+        if _belongs_to(prog, text):
+            return text, path
+    try:
+        return prog["VMCOREINFO"].to_bytes_().rstrip(b"\0").decode(errors="replace"), None
+    except (KeyError, LookupError):
+        pass
+    if prog.flags & drgn.ProgramFlags.IS_LIVE:
+        # Never for a dump: the page may be missing from it, and asking for a missing page
+        # is what the page map exists to avoid.
+        try:
+            data = prog["vmcoreinfo_data"].value_()
+            size = prog["vmcoreinfo_size"].value_()
+            if data and 0 < size <= 1 << 16:
+                return prog.read(data, size).decode(errors="replace"), None
+        except (KeyError, LookupError, drgn.FaultError):
+            pass
+    raise _error(Status.NOT_A_DUMP,
+                 "cannot find the dump's VMCOREINFO: name the dump file with "
+                 "powner.drgn.set_dump_file(prog, path)")
+
+
+def _open_dumps():
+    """(path, VMCOREINFO) of each dump file this process has open (drgn keeps its core open)."""
+    fd_dir = "/proc/self/fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return
+    seen = set()
+    for fd in fds:
+        try:
+            path = os.readlink(os.path.join(fd_dir, fd))
+            if path in seen or not path.startswith("/") or not os.path.isfile(path):
+                continue
+            seen.add(path)
+            text = read_vmcoreinfo(path)
+        except (OSError, FormatError):
+            continue
+        if text:
+            yield path, text
+
+
+def _belongs_to(prog, text):
+    """Whether a VMCOREINFO describes prog's kernel, boot and all: its symbols where drgn has
+    them, and the mem_section pointer of that boot."""
+    info = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    checked = 0
+    for name in ("swapper_pg_dir", "_stext", "init_uts_ns"):
+        value = info.get(f"SYMBOL({name})")
+        if value is None:
+            continue
+        try:
+            if prog.symbol(name).address != int(value, 16):
+                return False
+        except (LookupError, ValueError):
+            continue
+        checked += 1
+    value = info.get("SYMBOL(mem_section)")
+    if value is not None:
+        try:
+            mem_section = prog["mem_section"]
+            if mem_section.type_.unqualified().kind == drgn.TypeKind.POINTER:
+                actual = mem_section.value_()
+            else:
+                actual = mem_section.address_
+            if actual != int(value, 16):
+                return False
+        except (KeyError, LookupError, ValueError, drgn.FaultError):
+            pass
+    return checked > 0

@@ -1,0 +1,226 @@
+"""python3 -m powner.drgn: the powner command on drgn. Same options, output, messages and exit
+statuses as the powner command (docs/powner.1)."""
+
+import argparse
+import signal
+import sys
+
+import drgn
+
+import powner
+
+from . import Error, Status, _error, _target, set_dump_file
+from ._dumpfile import FormatError, read_vmcoreinfo, vmlinux_facts
+
+EXAMPLES = """
+Examples (python3 -m powner.drgn ...):
+  -c vmcore -s vmlinux                    the whole page_owner file
+  -c vmcore -s vmlinux -m handle -n 1     node 1 only, stack handles instead of stacks
+  -c vmcore -s vmlinux -n 0,2-3 -o po.txt nodes 0, 2 and 3, into po.txt
+  -c vmcore -s vmlinux --stacks stacks --threshold 100
+                                          stacks holding at least 100 pages
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, and the status of a bad command line.
+        self.exit(int(Status.USAGE), f"powner: {message} (see --help)\n")
+
+
+def _count(text):
+    try:
+        value = int(text) if text.isdigit() else int(text, 0)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 1 << 64:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r}")
+    return value
+
+
+def parse_args(argv):
+    parser = _Parser(
+        prog="python3 -m powner.drgn",
+        description="powner: who allocated the pages? page_owner from a kernel dump, as the live "
+                    "kernel prints it (on drgn)",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"powner {powner.__version__}")
+    parser.add_argument("-c", "--core", required=True, metavar="VMCORE",
+                        help="kernel dump (kdump-compressed or kdump ELF)")
+    parser.add_argument("-s", "--symbols", required=True, metavar="VMLINUX",
+                        help="vmlinux with DWARF debug info (or its debug-only file)")
+    parser.add_argument("-m", "--mode", default="",
+                        help="print mode: stack (default), handle, stack_handle")
+    parser.add_argument("-n", "--nid", default="", metavar="NODELIST",
+                        help="only pages of these NUMA nodes: a node list like 0,2-3")
+    parser.add_argument("--filter", default="", metavar="COMMAND",
+                        help='a filter command as written to the page_owner file '
+                             '("mode=handle nid=0-1")')
+    parser.add_argument("-o", "--output", default="", metavar="FILE",
+                        help="write to FILE instead of standard output")
+    parser.add_argument("--stacks", choices=("stacks", "handles", "stacks_handles"),
+                        help="print a page_owner_stacks view instead")
+    parser.add_argument("--threshold", type=_count, metavar="N",
+                        help="with --stacks: count_threshold (default: the dump's own value)")
+    parser.add_argument("--force", action="store_true",
+                        help="read the dump even with a vmlinux that does not match it")
+    args = parser.parse_args(argv)
+    if args.stacks and (args.mode or args.nid or args.filter):
+        parser.exit(int(Status.USAGE),
+                    "powner: --stacks views take no -m or -n (the kernel's files have none)\n")
+    return args
+
+
+class _Progress:
+    """Progress on stderr, only when it is a terminal."""
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def update(self, done, total):
+        if self.enabled and total:
+            sys.stderr.write(f"\rpowner: {done * 100 // total:3}% of {total} pages")
+            sys.stderr.flush()
+            self.shown = True
+
+    def clear(self):
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+class _Output:
+    """The output, opened at the first write as the powner command opens it only once the dump
+    has been understood."""
+
+    def __init__(self, path):
+        self.path = path
+        self.file = None
+
+    def open(self):
+        if self.file is None:
+            try:
+                self.file = open(self.path, "wb") if self.path else sys.stdout.buffer
+            except OSError as e:
+                raise _error(Status.UNREADABLE, f"{self.path}: {e.strerror}") from None
+        return self.file
+
+    def write(self, data):
+        try:
+            self.open().write(data)
+        except OSError as e:
+            raise _error(Status.UNREADABLE, f"writing the output: {e.strerror}") from None
+
+    def close(self):
+        try:
+            self.open().flush()
+            if self.path:
+                self.file.close()
+        except OSError as e:
+            raise _error(Status.UNREADABLE, f"writing the output: {e.strerror}") from None
+
+
+def _strerror(e):
+    return f"{e.filename}: {e.strerror}" if e.filename else str(e)
+
+
+def load(core, vmlinux, force=False):
+    """A drgn Program for the dump and its vmlinux, checked as the powner command checks them."""
+    try:
+        vmcoreinfo = read_vmcoreinfo(core)
+    except OSError as e:
+        raise _error(Status.UNREADABLE, _strerror(e)) from None
+    except FormatError as e:
+        raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
+    if not vmcoreinfo:
+        raise _error(Status.NOT_A_DUMP,
+                     f"{core}: the dump has no VMCOREINFO: not a Linux kernel dump")
+    try:
+        file_id, dwarf = vmlinux_facts(vmlinux)
+    except OSError as e:
+        raise _error(Status.UNREADABLE, _strerror(e)) from None
+    except FormatError as e:
+        raise _error(Status.UNREADABLE, f"{vmlinux}: {e}") from None
+    if not dwarf:
+        raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: no DWARF debug info")
+    info = dict(line.split("=", 1) for line in vmcoreinfo.splitlines() if "=" in line)
+    dump_id = info.get("BUILD-ID", "")
+    if dump_id and not file_id.startswith(dump_id) and not dump_id.startswith(file_id):
+        why = (f"{vmlinux} (build id {file_id or 'none'}) does not match the dump "
+               f"(Linux {info.get('OSRELEASE', '')}, build id {dump_id})")
+        if not force:
+            raise _error(Status.MISMATCH, why + "; --force reads it anyway")
+        print(f"powner: warning: {why}", file=sys.stderr)
+
+    prog = drgn.Program()
+    try:
+        prog.set_core_dump(core)
+    except OSError as e:
+        raise _error(Status.UNREADABLE, _strerror(e)) from None
+    except (ValueError, drgn.FaultError) as e:
+        raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
+    try:
+        _load_vmlinux(prog, vmlinux)
+    except drgn.MissingDebugInfoError as e:
+        raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: {e}") from None
+    set_dump_file(prog, core)
+    return prog
+
+
+def _load_vmlinux(prog, vmlinux):
+    """Gives drgn the vmlinux, and nothing else: drgn 0.0.31 and later would also list the
+    loaded modules, reading memory a filtered dump may lack (powner never asks drgn for such
+    memory, see src/dump_pagemap.h), for debug info powner does not use."""
+    if not hasattr(prog, "main_module"):
+        prog.load_debug_info([vmlinux])
+        return
+    module = prog.main_module(name="kernel", create=True)
+    module.try_file(vmlinux, force=True)  # the build ids have been compared already
+    if module.wants_debug_file():
+        raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: drgn cannot use its debug info")
+
+
+def run(args):
+    prog = load(args.core, args.symbols, args.force)
+    target = _target(prog)
+    out = _Output(args.output)
+    if args.stacks:
+        text, skipped = target.stacks(args.stacks, args.threshold)
+        out.write(text)
+    else:
+        command = " ".join(token for token in (
+            f"mode={args.mode}" if args.mode else "",
+            f"nid={args.nid}" if args.nid else "",
+            args.filter) if token)
+        progress = _Progress()
+        try:
+            skipped = target.page_owner(command, out.write, progress.update)
+        finally:
+            progress.clear()
+    out.close()
+    if skipped:
+        print(f"powner: {skipped}", file=sys.stderr)
+    return 0
+
+
+def main(argv=None):
+    # As a command in a pipeline: end quietly when the reader goes away.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except Error as e:
+        print(f"powner: {e}", file=sys.stderr)
+        return int(e.status)
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    except Exception as e:
+        print(f"powner: internal error: {e}", file=sys.stderr)
+        return int(Status.INTERNAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+// powner._engine: the powner engine for Python hosts. Memory and types come from Python
+// callables (the drgn plugin passes Program.read and a types object answering through drgn);
+// the engine's text, records and stacks go back as bytes and tuples.
+#include "dump_pagemap.h"
+#include "engine.h"
+#include "error.h"
+#include "filter.h"
+#include "page_owner_lookup.h"
+#include "stack_depot.h"
+
+#include <Python.h>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <optional>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace powner {
+namespace {
+
+// Memory through a Python read(address, size, physical) -> bytes. The fault exception (and
+// ValueError/OverflowError for addresses the host cannot represent) means "not in the dump";
+// anything else, such as KeyboardInterrupt, propagates. With a page map, pages the dump file
+// does not hold are never asked for.
+class PyMemory final : public Memory {
+public:
+  PyMemory(py::object read, py::object fault, std::unique_ptr<DumpPageMap> pagemap)
+      : read_(std::move(read)), fault_(std::move(fault)), pagemap_(std::move(pagemap)) {}
+
+  bool read(uint64_t addr, void* out, size_t len) override {
+    if (len == 0) return true;
+    if (addr + len < addr) return false;
+    if (pagemap_ && !pagemap_->present(addr, len)) return false;
+    // Ctrl-C reaches Python only between bytecodes; the engine runs none for a long time.
+    if (++calls_ % 1024 == 0 && PyErr_CheckSignals() != 0) throw py::error_already_set();
+    // The raw C API: a missing page is common in filtered dumps, and pybind11's exception
+    // objects would format a traceback each time.
+    PyObject* result =
+        PyObject_CallFunction(read_.ptr(), "KnO", static_cast<unsigned long long>(addr),
+                              static_cast<Py_ssize_t>(len), Py_False);
+    if (result == nullptr) {
+      if (PyErr_ExceptionMatches(fault_.ptr()) || PyErr_ExceptionMatches(PyExc_ValueError) ||
+          PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        PyErr_Clear();
+        return false;
+      }
+      throw py::error_already_set();
+    }
+    py::object data = py::reinterpret_steal<py::object>(result);
+    char* bytes = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(data.ptr(), &bytes, &size) != 0) throw py::error_already_set();
+    if (static_cast<size_t>(size) != len) return false;
+    std::memcpy(out, bytes, len);
+    return true;
+  }
+
+  // For the garbage collector (see Target::traverse()).
+  int traverse(visitproc visit, void* arg) {
+    Py_VISIT(read_.ptr());
+    Py_VISIT(fault_.ptr());
+    return 0;
+  }
+  void clear() { read_ = fault_ = py::none(); }
+
+private:
+  py::object read_, fault_;
+  std::unique_ptr<DumpPageMap> pagemap_;
+  uint64_t calls_ = 0;
+};
+
+// Types through a Python object with size_of(type), member(type, path), enumerator(name) and
+// variable(name, file), each returning None when it does not know.
+class PyTypes final : public Types {
+public:
+  explicit PyTypes(py::object impl) : impl_(std::move(impl)) {}
+
+  std::optional<uint64_t> size_of(std::string_view type) override {
+    return impl_.attr("size_of")(py::str(type.data(), type.size())).cast<std::optional<uint64_t>>();
+  }
+
+  std::optional<MemberInfo> member(std::string_view type, std::string_view path) override {
+    py::object r =
+        impl_.attr("member")(py::str(type.data(), type.size()), py::str(path.data(), path.size()));
+    if (r.is_none()) return std::nullopt;
+    auto t = r.cast<py::tuple>();
+    MemberInfo m;
+    m.offset = t[0].cast<uint64_t>();
+    m.size = t[1].cast<uint64_t>();
+    m.bit_offset = t[2].cast<uint32_t>();
+    m.bit_size = t[3].cast<uint32_t>();
+    m.kind = t[4].cast<TypeKind>();
+    m.array_length = t[5].cast<uint64_t>();
+    m.element_size = t[6].cast<uint64_t>();
+    return m;
+  }
+
+  std::optional<int64_t> enumerator(std::string_view name) override {
+    return impl_.attr("enumerator")(py::str(name.data(), name.size()))
+        .cast<std::optional<int64_t>>();
+  }
+
+  std::optional<VariableInfo> variable(std::string_view name, std::string_view file) override {
+    py::object r = impl_.attr("variable")(py::str(name.data(), name.size()),
+                                          py::str(file.data(), file.size()));
+    if (r.is_none()) return std::nullopt;
+    auto t = r.cast<py::tuple>();
+    VariableInfo v;
+    v.address = t[0].cast<uint64_t>();
+    v.size = t[1].cast<uint64_t>();
+    v.kind = t[2].cast<TypeKind>();
+    v.array_length = t[3].cast<uint64_t>();
+    v.element_size = t[4].cast<uint64_t>();
+    return v;
+  }
+
+  int traverse(visitproc visit, void* arg) {
+    Py_VISIT(impl_.ptr());
+    return 0;
+  }
+  void clear() { impl_ = py::none(); }
+
+private:
+  py::object impl_;
+};
+
+py::bytes as_bytes(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+// A page_owner record as a tuple, as _page_owner() in powner/drgn/__init__.py unpacks it.
+py::tuple record_tuple(const PageRecord& r) {
+  return py::make_tuple(r.pfn, r.order, r.gfp_mask, r.pid, r.tgid, as_bytes(r.comm), r.ts_nsec,
+                        r.handle, r.free_handle, r.free_pid, r.free_tgid, r.free_ts_nsec,
+                        r.last_migrate_reason, r.page_flags, r.pageblock_migratetype);
+}
+
+std::string skip_summary(const SkipCounts& skipped) {
+  std::string out;
+  for (size_t i = 0; i < skipped.counts.size(); i++) {
+    if (!skipped.counts[i]) continue;
+    fmt::format_to(std::back_inserter(out), "{}{} {}", out.empty() ? "skipped: " : ", ",
+                   skipped.counts[i], skip_reason_text(static_cast<SkipReason>(i)));
+  }
+  return out;
+}
+
+Filter parse_filter(const std::string& command, const KernelModel& model) {
+  Filter f;
+  if (auto err = apply_filter_command(f, command, model.memory_nodes))
+    throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
+                                           err->message, strerrorname_np(err->errnum)));
+  return f;
+}
+
+// The engine over one target (a drgn Program). The page_owner file and the stack views each get
+// an Engine of their own, as one run of the powner command does, so that what one call skipped
+// is reported by that call. Records, single pages and stacks share one Engine, made on first use.
+class Target {
+public:
+  // dump_file: the file the target was read from ("" if none or unknown), for its page map.
+  Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
+         const std::string& dump_file)
+      : mem_(std::move(read), std::move(fault), page_map(dump_file)), types_(std::move(types)),
+        info_(vmcoreinfo) {}
+
+  // Writes the page_owner file under the filter command; returns what was skipped ("" if
+  // nothing).
+  std::string page_owner(const std::string& command, const py::function& write,
+                         const py::object& progress) {
+    Engine engine(mem_, types_, info_);
+    Filter f = parse_filter(command, engine.model());
+    Progress report;
+    if (!progress.is_none())
+      report = [&](uint64_t done, uint64_t total) {
+        progress(done, total);
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      };
+    engine.page_owner(
+        f, [&](std::string_view text) { write(as_bytes(text)); }, report);
+    return engine.skipped_summary();
+  }
+
+  // (text, what was skipped) of a page_owner_stacks view.
+  std::pair<py::bytes, std::string> stacks(const std::string& view,
+                                           std::optional<uint64_t> threshold) {
+    StackView v;
+    if (view == "stacks")
+      v = StackView::Stacks;
+    else if (view == "handles")
+      v = StackView::Handles;
+    else if (view == "stacks_handles")
+      v = StackView::StacksHandles;
+    else
+      throw Error(Status::Usage,
+                  fmt::format("unknown view '{}' (stacks, handles or stacks_handles)", view));
+    Engine engine(mem_, types_, info_);
+    std::string text = engine.stacks(v, threshold);
+    return {as_bytes(text), engine.skipped_summary()};
+  }
+
+  // The records of the page_owner file as tuples, a batch (a list) per next_batch() call, None
+  // once the walk is over.
+  class Records {
+  public:
+    Records(Target& t, Filter f) : cursor_(t.mem_, t.data().engine.model(), std::move(f)) {}
+    py::object next_batch() {
+      if (done_ || !cursor_.next(batch_)) {
+        done_ = true;
+        return py::none();
+      }
+      py::list out(batch_.size());
+      for (size_t i = 0; i < batch_.size(); i++)
+        out[i] = record_tuple(batch_[i]);
+      return out;
+    }
+    std::string skipped_summary() const { return skip_summary(cursor_.skipped()); }
+
+  private:
+    PageOwnerCursor cursor_;
+    std::vector<PageRecord> batch_;
+    bool done_ = false;
+  };
+
+  std::unique_ptr<Records> records(const std::string& command) {
+    return std::make_unique<Records>(*this, parse_filter(command, data().engine.model()));
+  }
+
+  // (state, record tuple or None); state names PageOwnerLookup::State.
+  py::tuple lookup(uint64_t pfn) {
+    PageOwnerLookup r = lookup_page_owner(mem_, data().engine.model(), pfn);
+    bool has_record =
+        r.state == PageOwnerLookup::State::Allocated || r.state == PageOwnerLookup::State::Freed;
+    return py::make_tuple(r.state, has_record ? py::object(record_tuple(r.record)) : py::none());
+  }
+
+  // The frames stack_depot_fetch() returns for handle, as ((address, "%pS"), ...); the same
+  // tuple for every call with the same handle.
+  py::tuple stack(uint32_t handle) {
+    Data& d = data();
+    auto it = d.stacks.find(handle);
+    if (it != d.stacks.end()) return it->second;
+    std::vector<uint64_t> entries = fetch_stack(mem_, d.engine.model(), d.depot, handle);
+    py::tuple frames(entries.size());
+    for (size_t i = 0; i < entries.size(); i++)
+      frames[i] = py::make_tuple(entries[i], d.engine.symbols().format_ps(entries[i]));
+    d.stacks.emplace(handle, frames);
+    return frames;
+  }
+
+  std::optional<std::string> migrate_reason(int64_t reason) {
+    const KernelModel& m = data().engine.model();
+    if (reason == m.never_migrated) return std::nullopt;
+    if (reason < 0 || static_cast<uint64_t>(reason) >= m.migrate_reason_names.size())
+      return "(unknown)";
+    return m.migrate_reason_names[static_cast<size_t>(reason)];
+  }
+
+  // The Python objects a Target holds include the Program, which keeps the Target in its
+  // cache: the garbage collector must see them to free both.
+  int traverse(visitproc visit, void* arg) {
+    if (int r = mem_.traverse(visit, arg)) return r;
+    if (int r = types_.traverse(visit, arg)) return r;
+    if (data_)
+      for (auto& [handle, frames] : data_->stacks)
+        Py_VISIT(frames.ptr());
+    return 0;
+  }
+  void clear() {
+    mem_.clear();
+    types_.clear();
+    if (data_) data_->stacks.clear();
+  }
+
+private:
+  static std::unique_ptr<DumpPageMap> page_map(const std::string& dump_file) {
+    if (dump_file.empty()) return nullptr;
+    auto map = std::make_unique<DumpPageMap>(dump_file);
+    return map->has_map() ? std::move(map) : nullptr;
+  }
+
+  struct Data {
+    Data(Memory& mem, Types& types, const VmcoreInfo& info)
+        : engine(mem, types, info), depot(mem, engine.model(), engine.symbols()) {}
+    Engine engine;
+    StackDepot depot;
+    std::unordered_map<uint32_t, py::tuple> stacks;
+  };
+
+  Data& data() {
+    if (!data_) data_ = std::make_unique<Data>(mem_, types_, info_);
+    return *data_;
+  }
+
+  PyMemory mem_;
+  PyTypes types_;
+  VmcoreInfo info_;
+  std::unique_ptr<Data> data_;
+};
+
+// The Target of a Python object, or null before __init__ has made it.
+Target* target_of(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  auto vh = inst->get_value_and_holder();
+  return vh.holder_constructed() ? vh.value_ptr<Target>() : nullptr;
+}
+
+// Garbage collector support for the Target type (Target::traverse()).
+void target_gc(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  type->tp_traverse = [](PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(Py_TYPE(self));
+    Target* target = target_of(self);
+    return target ? target->traverse(visit, arg) : 0;
+  };
+  type->tp_clear = [](PyObject* self) {
+    if (Target* target = target_of(self)) target->clear();
+    return 0;
+  };
+}
+
+} // namespace
+} // namespace powner
+
+PYBIND11_MODULE(_engine, m) {
+  using namespace powner;
+  m.doc() = "The powner engine (libpowner) for Python hosts.";
+
+  // Never destroyed: the interpreter may be gone by the time static destructors run.
+  static auto* error = new py::exception<Error>(m, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      py::handle type = *error;
+      py::object exc = type(e.what());
+      exc.attr("status") = py::cast(e.status());
+      PyErr_SetObject(type.ptr(), exc.ptr());
+    }
+  });
+
+  py::enum_<Status>(m, "Status")
+      .value("OK", Status::Ok)
+      .value("USAGE", Status::Usage)
+      .value("UNREADABLE", Status::Unreadable)
+      .value("NOT_A_DUMP", Status::NotADump)
+      .value("MISMATCH", Status::Mismatch)
+      .value("NO_DEBUG_INFO", Status::NoDebugInfo)
+      .value("NO_PAGE_OWNER", Status::NoPageOwner)
+      .value("CORRUPT", Status::Corrupt)
+      .value("INTERNAL", Status::Internal);
+
+  py::enum_<TypeKind>(m, "TypeKind")
+      .value("INTEGER", TypeKind::Integer)
+      .value("POINTER", TypeKind::Pointer)
+      .value("ARRAY", TypeKind::Array)
+      .value("STRUCT", TypeKind::Struct)
+      .value("UNION", TypeKind::Union)
+      .value("ENUM", TypeKind::Enum)
+      .value("OTHER", TypeKind::Other);
+
+  py::enum_<PageOwnerLookup::State>(m, "PageState")
+      .value("NO_PAGE", PageOwnerLookup::State::NoPage)
+      .value("NO_PAGE_EXT", PageOwnerLookup::State::NoPageExt)
+      .value("NEVER_SET", PageOwnerLookup::State::NeverSet)
+      .value("ALLOCATED", PageOwnerLookup::State::Allocated)
+      .value("FREED", PageOwnerLookup::State::Freed)
+      .value("UNREADABLE", PageOwnerLookup::State::Unreadable);
+
+  py::class_<Target::Records>(m, "Records")
+      .def("next_batch", &Target::Records::next_batch)
+      .def("skipped_summary", &Target::Records::skipped_summary);
+
+  py::class_<Target>(m, "Target", py::custom_type_setup(target_gc))
+      .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&>(),
+           py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
+           py::arg("dump_file") = "")
+      .def("page_owner", &Target::page_owner, py::arg("command"), py::arg("write"),
+           py::arg("progress") = py::none())
+      .def("stacks", &Target::stacks, py::arg("view"), py::arg("threshold") = py::none())
+      .def("records", &Target::records, py::arg("command"), py::keep_alive<0, 1>())
+      .def("lookup", &Target::lookup, py::arg("pfn"))
+      .def("stack", &Target::stack, py::arg("handle"))
+      .def("migrate_reason", &Target::migrate_reason, py::arg("reason"));
+}

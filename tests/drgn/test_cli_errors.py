@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""python3 -m powner.drgn fails as the powner command does: same exit status, one line on
+stderr, the same line where both print the engine's or the file checks' words (the option
+parsers' own words differ). A vmlinux of another build is refused, and read with --force.
+
+usage: test_cli_errors.py POWNER FIXTURE_DIR DUMP"""
+import os
+import subprocess
+import sys
+import tempfile
+
+from powner.drgn._dumpfile import vmlinux_facts
+
+PLUGIN = [sys.executable, "-m", "powner.drgn"]
+SAME_TEXT, SAME_PREFIX, OWN_TEXT = "same text", "same prefix", "own text"
+
+
+def run(command):
+    r = subprocess.run(command, capture_output=True)
+    return r.returncode, r.stdout, r.stderr.decode(errors="replace")
+
+
+def main(argv):
+    powner, fixture, dump = argv[1:4]
+    vmcore = os.path.join(fixture, dump)
+    vmlinux = os.path.join(fixture, "vmlinux")
+    with open(vmlinux, "rb") as f:
+        vmlinux_bytes = f.read()
+    build_id, _ = vmlinux_facts(vmlinux)
+    tmp = tempfile.mkdtemp(prefix="powner-drgn-")
+    # The same vmlinux with another build id.
+    other = os.path.join(tmp, "vmlinux-other")
+    at = vmlinux_bytes.index(bytes.fromhex(build_id))
+    with open(other, "wb") as f:
+        f.write(vmlinux_bytes[:at] + bytes([vmlinux_bytes[at] ^ 0xff]) + vmlinux_bytes[at + 1:])
+    del vmlinux_bytes
+    base = ["-c", vmcore, "-s", vmlinux]
+    cases = [
+        ("no options", [], OWN_TEXT),
+        ("no vmlinux", ["-c", vmcore], OWN_TEXT),
+        ("unknown option", base + ["--bogus"], OWN_TEXT),
+        ("unknown view", base + ["--stacks", "bogus"], OWN_TEXT),
+        ("bad threshold", base + ["--stacks", "stacks", "--threshold", "x"], OWN_TEXT),
+        ("view with a mode", base + ["--stacks", "stacks", "-m", "handle"], SAME_TEXT),
+        ("missing dump", ["-c", os.path.join(tmp, "missing"), "-s", vmlinux], SAME_TEXT),
+        ("empty dump", ["-c", "/dev/null", "-s", vmlinux], SAME_PREFIX),
+        ("vmlinux as the dump", ["-c", vmlinux, "-s", vmlinux], SAME_PREFIX),
+        ("missing vmlinux", ["-c", vmcore, "-s", os.path.join(tmp, "missing")], SAME_TEXT),
+        ("dump as the vmlinux", ["-c", vmcore, "-s", vmcore], SAME_TEXT),
+        ("vmlinux of another build", ["-c", vmcore, "-s", other], SAME_TEXT),
+        ("unknown mode", base + ["-m", "bogus"], SAME_TEXT),
+        ("node without memory", base + ["-n", "63"], SAME_TEXT),
+        ("node beyond MAX_NUMNODES", base + ["-n", "99999"], SAME_TEXT),
+        ("bad filter", base + ["--filter", "colour=blue"], SAME_TEXT),
+        ("unwritable output", base + ["-m", "handle", "-o", os.path.join(tmp, "no", "out")],
+         SAME_TEXT),
+    ]
+    _, dwarf = vmlinux_facts("/bin/true")
+    if not dwarf:
+        cases.append(("vmlinux without DWARF", ["-c", vmcore, "-s", "/bin/true"], SAME_TEXT))
+    failed = 0
+    for label, args, compare in cases:
+        want_status, _, want_err = run([powner] + args)
+        status, _, err = run(PLUGIN + args)
+        problems = []
+        if want_status == 0:
+            problems.append("the powner command accepts it: not an error case")
+        if status != want_status:
+            problems.append(f"status {status}, the powner command's {want_status}")
+        if err.count("\n") != 1 or not err.startswith("powner: "):
+            problems.append(f"stderr is not one 'powner: ' line: {err!r}")
+        if compare == SAME_TEXT and err != want_err:
+            problems.append(f"says {err.strip()!r}, the powner command {want_err.strip()!r}")
+        if compare == SAME_PREFIX and err.split("(")[0] != want_err.split("(")[0]:
+            problems.append(f"says {err.strip()!r}, the powner command {want_err.strip()!r}")
+        failed += bool(problems)
+        print(f"{'FAIL' if problems else 'ok  '} {label}: exit {status}"
+              + (": " + "; ".join(problems) if problems else f": {err.strip()}"))
+
+    # --force reads the other build's vmlinux (the same DWARF here), with a warning.
+    capture = os.path.join(fixture, "captures", "page_owner.mode-handle.nid-1.txt")
+    with open(capture, "rb") as f:
+        want = f.read()
+    status, out, err = run(PLUGIN + ["-c", vmcore, "-s", other, "--force", "-m", "handle",
+                                     "-n", "1"])
+    want_status, want_out, want_err = run([powner, "-c", vmcore, "-s", other, "--force",
+                                           "-m", "handle", "-n", "1"])
+    ok = (status == want_status == 0 and out == want_out and err == want_err
+          and err.startswith("powner: warning: ") and (out == want or "skipped" in err))
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} --force: exit {status}, {len(out)} bytes as the powner "
+          f"command prints them, stderr {err.strip()!r}")
+
+    os.unlink(other)
+    os.rmdir(tmp)
+    print(f"{len(cases) + 1 - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

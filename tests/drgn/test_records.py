@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""The drgn plugin's record API against the text and against drgn's own reading of the dump.
+
+- records(prog) and records(prog, nid=N) hold exactly the records of the live kernel's
+  stack_handle captures, field for field: pfn, order, gfp_mask, pid, tgid, comm, ts_nsec,
+  handle and the stack's symbols (fewer records only when the dump lacks pages, as warned).
+- every stack's addresses are what drgn finds by following the handle through the kernel's
+  own structures (union handle_parts, stack_pools, struct stack_record).
+- page_owner_of() agrees with records() for every record, and with drgn's reading of
+  mem_section, page_ext and struct page_owner for a spread of PFNs, allocated, freed or never
+  set, free stacks included.
+
+The program is opened with drgn alone: the plugin finds the dump file itself.
+
+usage: test_records.py FIXTURE_DIR DUMP"""
+import os
+import re
+import sys
+import warnings
+
+import drgn
+from drgn import cast
+from drgn.helpers.linux.mm import pfn_to_page
+
+from powner.drgn import SkippedPagesWarning, page_owner_of, records
+from powner.drgn.__main__ import _load_vmlinux
+from powner.drgn._dumpfile import read_vmcoreinfo
+
+HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\), pid (-?\d+), "
+                    r"tgid (-?\d+) \((.*)\), ts (\d+) ns(?:, free_ts \d+ ns)?")
+PFN = re.compile(r"PFN (0x[0-9a-f]+|\d+) ")
+DEPOT_STACK_ALIGN = 4  # lib/stackdepot.c
+OBJECT_PFN_STEP = 97  # PFNs compared with drgn's own reading: a prime stride over all memory
+
+
+class Failures:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, message):
+        self.count += 1
+        if self.count <= 20:
+            print(f"FAIL {message}")
+
+
+def parse_capture(path):
+    """pfn -> (order, gfp_mask, pid, tgid, comm, ts_nsec, handle or None, [symbol, ...])."""
+    with open(path, "rb") as f:
+        text = f.read().decode(errors="backslashreplace")
+    out = {}
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if not lines[0]:
+            continue
+        header, pfn = HEADER.fullmatch(lines[0]), PFN.match(lines[1])
+        order, mask, pid, tgid, comm, ts = header.groups()
+        stack = [line[1:] for line in lines[2:] if line.startswith(" ")]
+        handle = next((int(line[8:]) for line in lines if line.startswith("handle: ")), None)
+        out[int(pfn.group(1), 0)] = (int(order), int(mask, 16), int(pid), int(tgid), comm,
+                                     int(ts), handle, stack)
+    return out
+
+
+def check_records(prog, capture, nid, fail):
+    want = parse_capture(capture)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = {r.pfn: r for r in records(prog, nid=nid)}
+    skipped = sum(int(n) for w in caught if issubclass(w.category, SkippedPagesWarning)
+                  for n in re.findall(r"(\d+) [a-z]", str(w.message)))
+    label = os.path.basename(capture)
+    for pfn in got.keys() - want.keys():
+        fail(f"{label}: records() has PFN {pfn:#x}, the kernel printed no such record")
+    missing = want.keys() - got.keys()
+    if len(missing) > skipped:
+        fail(f"{label}: records() lacks {len(missing)} records, {skipped} skipped pages reported")
+    for pfn in want.keys() & got.keys():
+        r = got[pfn]
+        handle = r.handle if want[pfn][6] is not None else None  # printed in stack_handle mode
+        fields = (r.order, r.gfp_mask, r.pid, r.tgid, r.comm, r.ts_nsec, handle,
+                  [symbol for _, symbol in r.stack])
+        if fields != want[pfn]:
+            fail(f"{label}: PFN {pfn:#x}: records() {fields} != text {want[pfn]}")
+    print(f"{label}: {len(got)} records, {len(want.keys() & got.keys())} identical to the text, "
+          f"{len(missing)} lacking ({skipped} skipped pages reported)")
+    return got
+
+
+def has_member(type_, name):
+    try:
+        type_.member(name)
+        return True
+    except LookupError:
+        return False
+
+
+def depot_entries(prog, handle):
+    """The frames of a stack depot handle, through drgn's objects: pool_index_plus_1 and
+    stack_pools (6.12+), or slabindex and stack_slabs (6.1)."""
+    if not handle:
+        return []
+    parts = drgn.Object(prog, "union handle_parts", value={"handle": handle})
+    if has_member(parts.type_, "pool_index_plus_1"):
+        pool = prog.variable("stack_pools", "lib/stackdepot.c")[parts.pool_index_plus_1 - 1]
+    else:
+        pool = prog.variable("stack_slabs", "lib/stackdepot.c")[parts.slabindex]
+    record = cast("struct stack_record *",
+                  cast("char *", pool) + (parts.offset.value_() << DEPOT_STACK_ALIGN))
+    if has_member(record.type_.type, "count") and record.count.refs.counter.value_() == 0:
+        return []  # stack_depot_fetch() returns nothing after the last stack_depot_put()
+    return [record.entries[i].value_() for i in range(record.size.value_())]
+
+
+def check_stacks(prog, stacks, fail):
+    """stacks: handle -> the addresses a record gave for it."""
+    for handle, addresses in stacks.items():
+        expected = depot_entries(prog, handle)
+        if addresses != expected:
+            fail(f"stack of handle {handle}: {addresses} != drgn's {expected}")
+    print(f"{len(stacks)} stacks: addresses as drgn decodes their handles")
+
+
+class PageExtOracle:
+    """A page's page_owner as drgn reads it through the kernel's types (SPARSEMEM_EXTREME)."""
+
+    def __init__(self, prog, vmcoreinfo):
+        self.prog = prog
+        info = dict(line.split("=", 1) for line in vmcoreinfo.splitlines() if "=" in line)
+        page_shift = int(info["PAGESIZE"]).bit_length() - 1
+        self.section_shift = int(info["NUMBER(SECTION_SIZE_BITS)"]) - page_shift
+        self.per_root = int(info["PAGESIZE"]) // drgn.sizeof(prog.type("struct mem_section"))
+        self.page_ext_size = prog["page_ext_size"].value_()
+        self.owner_offset = prog["page_owner_ops"].offset.value_()
+        self.owner_bit = prog.constant("PAGE_EXT_OWNER").value_()
+        self.allocated_bit = prog.constant("PAGE_EXT_OWNER_ALLOCATED").value_()
+        try:
+            self.never = prog.constant("MR_NEVER").value_()
+        except LookupError:
+            self.never = -1  # before 7.3
+
+    def __call__(self, pfn):
+        """None, or (allocated, order, gfp_mask, pid, tgid, comm, ts, handle, free_handle,
+        free_pid, free_tgid, free_ts, migrated)."""
+        nr = pfn >> self.section_shift
+        root = self.prog["mem_section"][nr // self.per_root]
+        if not root:
+            return None
+        section = root[nr % self.per_root]
+        base = section.page_ext.value_()
+        if not base or base & 1:  # PAGE_EXT_INVALID
+            return None
+        ext = base + self.page_ext_size * pfn
+        flags = drgn.Object(self.prog, "unsigned long", address=ext).value_()
+        if not flags >> self.owner_bit & 1:
+            return None
+        po = drgn.Object(self.prog, "struct page_owner", address=ext + self.owner_offset)
+        has_free_pid = has_member(po.type_, "free_pid")  # 6.4+
+        return (bool(flags >> self.allocated_bit & 1), po.order.value_(), po.gfp_mask.value_(),
+                po.pid.value_(), po.tgid.value_(),
+                po.comm.string_().decode(errors="backslashreplace"), po.ts_nsec.value_(),
+                po.handle.value_(), po.free_handle.value_(),
+                po.free_pid.value_() if has_free_pid else 0,
+                po.free_tgid.value_() if has_free_pid else 0, po.free_ts_nsec.value_(),
+                po.last_migrate_reason.value_() != self.never)
+
+
+def owner_fields(r):
+    return (r.allocated, r.order, r.gfp_mask, r.pid, r.tgid, r.comm, r.ts_nsec, r.handle,
+            r.free_handle, r.free_pid, r.free_tgid, r.free_ts_nsec,
+            r.last_migrate_reason is not None)
+
+
+def check_page_owner_of(prog, oracle, all_records, max_pfn, stacks, fail):
+    for pfn, r in all_records.items():
+        one = page_owner_of(pfn_to_page(prog, pfn))
+        if one != r:
+            fail(f"page_owner_of(PFN {pfn:#x}) = {one} != records()' {r}")
+    counts = {"allocated": 0, "freed": 0, "none": 0}
+    for pfn in range(0, max_pfn, OBJECT_PFN_STEP):
+        try:
+            want = oracle(pfn)
+        except drgn.FaultError:
+            continue  # not in the dump: nothing to compare with
+        got = page_owner_of(pfn_to_page(prog, pfn))
+        if (got and owner_fields(got)) != want:
+            fail(f"page_owner_of(PFN {pfn:#x}) = {got}, drgn reads {want}")
+            continue
+        counts["none" if got is None else "allocated" if got.allocated else "freed"] += 1
+        if got is not None:
+            stacks[got.handle] = [a for a, _ in got.stack]
+            stacks[got.free_handle] = [a for a, _ in got.free_stack]
+    print(f"page_owner_of: {len(all_records)} records as records() has them; "
+          f"every {OBJECT_PFN_STEP}th PFN as drgn reads it: {counts}")
+    if not counts["freed"] or not counts["allocated"] or not counts["none"]:
+        fail(f"the PFNs compared lack a kind of page: {counts}")
+
+
+def main(argv):
+    fixture, dump = argv[1], argv[2]
+    vmcore = os.path.join(fixture, dump)
+    prog = drgn.Program()
+    prog.set_core_dump(vmcore)
+    _load_vmlinux(prog, os.path.join(fixture, "vmlinux"))
+    fail = Failures()
+    captures = os.path.join(fixture, "captures")
+
+    # With handles where the kernel prints them (7.3, or an LTS kernel with the filter series).
+    whole = os.path.join(captures, "page_owner.mode-stack_handle.txt")
+    if not os.path.exists(whole):
+        whole = os.path.join(captures, "page_owner.txt")
+    all_records = check_records(prog, whole, None, fail)
+    for name in sorted(os.listdir(captures)):
+        m = re.fullmatch(r"page_owner\.mode-stack_handle\.nid-(\d+)\.txt", name)
+        if m:
+            check_records(prog, os.path.join(captures, name), int(m.group(1)), fail)
+
+    stacks = {r.handle: [a for a, _ in r.stack] for r in all_records.values()}
+    oracle = PageExtOracle(prog, read_vmcoreinfo(vmcore))
+    check_page_owner_of(prog, oracle, all_records, prog["max_pfn"].value_(), stacks, fail)
+    check_stacks(prog, stacks, fail)
+
+    print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
+    return 1 if fail.count else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
