@@ -9,7 +9,7 @@ build_deps=(
 	libkdumpfile-dev libdw-dev libelf-dev libdwarf-dev libbpf-dev
 	libfmt-dev libcli11-dev libgtest-dev
 	python3 python3-drgn python3-libkdumpfile pybind11-dev python3-dev
-	clang-format clang-tidy
+	clang-format clang-tidy crash
 )
 fixture_deps=(
 	qemu-system-x86 qemu-utils makedumpfile kexec-tools busybox-static cpio

@@ -1,9 +1,11 @@
 // powner::Types answered by crash: addresses from crash's symbol table (KASLR applied), sizes,
 // offsets and kinds from its embedded gdb, enumerators from crash's enumerator_value(). gdb
-// evaluates C expressions on types without touching memory ("&((struct page *)0)->flags",
-// "sizeof(...)", "ptype"), which finds members of anonymous structs and unions and nested paths
-// exactly as C does; bitfields, which have no address, come from "ptype /o". Answers, misses
-// included, are cached for the session (a crash session reads one dump).
+// evaluates C expressions on a null pointer without touching memory ("&$p->page_type",
+// "sizeof($p->flags)", "ptype $p->usage" with $p = (struct page *)0), which finds members of
+// anonymous structs and unions and nested paths exactly as C does; a bitfield's place comes from
+// "ptype /o", and sizes of types from the type, not a value (gdb drops a struct's tail padding
+// when it sizes a value whose struct ends in a flexible array). Answers, misses included, are
+// cached for the session (a crash session reads one dump).
 #pragma once
 
 #include "types.h"

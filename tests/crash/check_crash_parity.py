@@ -99,21 +99,20 @@ def main(argv):
             run, found = session([])
             how = ""
             if "start" not in found:
+                # Some filtered dumps lack a page crash itself needs to start (7.x -d 31: an
+                # xarray node of the pid table); --zero_excluded lets it start, and powner
+                # turns it off for its own reads.
+                how = "--zero_excluded"
+                run, found = session([how])
+            if "start" not in found:
                 # crash often exits without a word: its debug output says why.
                 debug = subprocess.run(crash + ["-d1", vmlinux, vmcore],
                                        stdin=subprocess.DEVNULL, capture_output=True,
                                        timeout=TIMEOUT)
                 why = [l for l in (debug.stdout + debug.stderr).decode(errors="replace")
                        .splitlines() if l.strip()][-3:] or [f"exit status {run.returncode}"]
-                # Some filtered dumps lack a page crash itself needs to start (7.x -d 31: an
-                # xarray node of the pid table); --zero_excluded lets it start, and powner
-                # turns it off for its own reads.
-                if any("page excluded" in l for l in why):
-                    how = "--zero_excluded"
-                    run, found = session([how])
-                if "start" not in found:
-                    print(f"SKIP {dump}: this crash cannot read the dump:\n  " + "\n  ".join(why))
-                    return SKIP
+                print(f"SKIP {dump}: this crash cannot read the dump:\n  " + "\n  ".join(why))
+                return SKIP
         except subprocess.TimeoutExpired:
             print(f"FAIL {dump}: crash did not finish within {TIMEOUT} s")
             return 1
