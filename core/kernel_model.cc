@@ -363,7 +363,8 @@ unsigned derive_pageblock_order(const KernelModel& m, Resolver& r) {
   }
   // No two boot sections in a row: fall back on what the configuration allows.
   bool huge = r.types().variable("hstates") || r.types().variable("transparent_hugepage_flags");
-  return static_cast<unsigned>(huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order) : m.max_order);
+  return static_cast<unsigned>(huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order)
+                                    : m.max_order);
 }
 
 void resolve_pageblocks(KernelModel& m, Resolver& r) {

@@ -32,7 +32,7 @@ StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot&
     }
     auto record = read_value<uint64_t>(mem, stack + m.stack_record_off);
     auto next = read_value<uint64_t>(mem, stack + m.stack_next_off);
-    if (!record || !next) {  // the rest of the list is behind this entry
+    if (!record || !next) { // the rest of the list is behind this entry
       result.cut_short = true;
       break;
     }

@@ -156,19 +156,24 @@ inline KernelModel fixed_model_7_3() {
   m.rec_max_entries = 64;
   m.stack_record_off = 0;
   m.stack_next_off = 8;
-  m.gfp_names = {{0xcc0, "GFP_KERNEL"},       {0x820, "GFP_ATOMIC"},
-                 {0x8, "__GFP_MOVABLE"},      {0x10, "__GFP_RECLAIMABLE"},
-                 {0x40, "__GFP_IO"},          {0x80, "__GFP_FS"},
-                 {0x100, "__GFP_ZERO"},       {0x400, "__GFP_DIRECT_RECLAIM"},
-                 {0x800, "__GFP_KSWAPD_RECLAIM"}, {0x40000, "__GFP_COMP"},
+  m.gfp_names = {{0xcc0, "GFP_KERNEL"},
+                 {0x820, "GFP_ATOMIC"},
+                 {0x8, "__GFP_MOVABLE"},
+                 {0x10, "__GFP_RECLAIMABLE"},
+                 {0x40, "__GFP_IO"},
+                 {0x80, "__GFP_FS"},
+                 {0x100, "__GFP_ZERO"},
+                 {0x400, "__GFP_DIRECT_RECLAIM"},
+                 {0x800, "__GFP_KSWAPD_RECLAIM"},
+                 {0x40000, "__GFP_COMP"},
                  {0x400000, "__GFP_ACCOUNT"}};
-  m.pageflag_names = {{0x1, "locked"}, {0x8, "uptodate"}, {0x20, "lru"},
+  m.pageflag_names = {{0x1, "locked"}, {0x8, "uptodate"},    {0x20, "lru"},
                       {0x40, "head"},  {0x2000, "reserved"}, {0x20000, "swapbacked"}};
   m.migratetype_names = {"Unmovable", "Movable", "Reclaimable", "HighAtomic"};
-  m.migrate_reason_names = {"compaction",      "memory_failure", "memory_hotplug",
-                            "syscall_or_cpuset", "mempolicy_mbind", "numa_misplaced",
-                            "contig_range",    "longterm_pin",   "demotion",
-                            "damon",           "never_migrated"};
+  m.migrate_reason_names = {
+      "compaction",      "memory_failure", "memory_hotplug", "syscall_or_cpuset",
+      "mempolicy_mbind", "numa_misplaced", "contig_range",   "longterm_pin",
+      "demotion",        "damon",          "never_migrated"};
   m.nr_pageblock_bits = 4;
   m.max_numnodes = 64;
   m.memory_nodes.assign(64, false);

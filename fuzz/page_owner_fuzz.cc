@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t first = in.take<uint32_t>() % (kPfns + 4096);
   const uint32_t count = in.take<uint16_t>() % 4096;
   const uint8_t filter_bits = in.take<uint8_t>();
-  std::string_view usage = in.chunk(), pages = in.chunk(), exts = in.chunk(),
-                   pools = in.chunk(), memcg = in.chunk();
+  std::string_view usage = in.chunk(), pages = in.chunk(), exts = in.chunk(), pools = in.chunk(),
+                   memcg = in.chunk();
 
   KernelModel m = fuzz::fixed_model_7_3();
   m.mem_section = kRoots;
@@ -78,8 +78,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string sections(32 * 128, '\0');
   for (uint64_t nr = 0; nr < kSectionsMapped; nr++) {
     const uint64_t bits = section_bits >> (4 * nr);
-    put<uint64_t>(sections, 32 * nr, kVmemmap | (bits & 1 ? 0 : m.section_has_mem_map) |
-                                         (bits & 2 ? m.section_is_early : 0));
+    put<uint64_t>(sections, 32 * nr,
+                  kVmemmap | (bits & 1 ? 0 : m.section_has_mem_map) |
+                      (bits & 2 ? m.section_is_early : 0));
     put<uint64_t>(sections, 32 * nr + 8, bits & 8 ? 0 : kUsage + 0x100 * nr);
     put<uint64_t>(sections, 32 * nr + 16, kPageExt | (bits & 4 ? m.page_ext_invalid : 0));
   }
@@ -98,7 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mem.add(kMemcgArea, 1 << 20, memcg, miss_memcg);
 
   Filter filter;
-  std::string command = filter_bits & 1 ? "mode=handle" : filter_bits & 2 ? "mode=stack_handle" : "";
+  std::string command = filter_bits & 1   ? "mode=handle"
+                        : filter_bits & 2 ? "mode=stack_handle"
+                                          : "";
   if (filter_bits & 4) command += " nid=0";
   if (filter_bits & 8) command += " nid=1";
   if (apply_filter_command(filter, command, m.memory_nodes)) __builtin_trap();

@@ -17,7 +17,7 @@ namespace {
 
 using namespace powner;
 
-constexpr uint64_t kPools = 0xffff888000100000;   // stack_pools[]
+constexpr uint64_t kPools = 0xffff888000100000;    // stack_pools[]
 constexpr uint64_t kPoolArea = 0xffff888001000000; // the pools, 16 KiB each
 constexpr uint64_t kPoolSize = 16384;
 constexpr uint64_t kList = 0xffffffff82000000; // &stack_list

@@ -10,6 +10,7 @@ build_deps=(
 	libfmt-dev libcli11-dev libgtest-dev
 	python3 python3-drgn python3-libkdumpfile pybind11-dev python3-dev
 	clang-format clang-tidy crash
+	clang libclang-rt-14-dev
 )
 fixture_deps=(
 	qemu-system-x86 qemu-utils makedumpfile kexec-tools busybox-static cpio

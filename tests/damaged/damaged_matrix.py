@@ -69,10 +69,12 @@ class Fixture:
             ext_size = prog["page_ext_size"].value_()
             nsec = (prog["max_pfn"].value_() + (1 << 15) - 1) >> 15
             page_ext = {}  # section -> address of the page_ext of pfn 0 (sparse_encode style)
+            mem_maps = []  # &mem_section[nr].section_mem_map
             sparse = {ms.value_(), ms[0].value_()}  # what finds the sections themselves
             for nr in range(nsec):
                 sec = ms[nr // 128][nr % 128]
                 sparse |= {ms[nr // 128].value_(), sec.address_, sec.usage.value_()}
+                mem_maps.append(sec.section_mem_map.address_)
                 if sec.page_ext.value_() and not sec.page_ext.value_() & 1:
                     page_ext[nr] = sec.page_ext.value_()
             po = prog.type("struct page_owner")
@@ -87,7 +89,10 @@ class Fixture:
                 "page_size": drgn.sizeof(prog.type("struct page")),
                 "pools": [prog["stack_pools"][i].value_() for i in range(pools_num)],
                 "page_owner_inited": prog["page_owner_inited"].address_,
+                "page_ext_size": prog["page_ext_size"].address_,
+                "page_owner_ops_offset": prog["page_owner_ops"].offset.address_,
                 "max_pfn": prog["max_pfn"].value_(),
+                "mem_maps": mem_maps,
                 "sparse": sorted(core.virt_to_phys(a) for a in sparse if a),
             }
         return self._layout
@@ -339,9 +344,10 @@ def case_flip_page_ext(fx, work, binary):
 def case_flip_stack_depot(fx, work, binary):
     live = fx.capture("page_owner.mode-stack_handle.txt")
     pools = fx.layout["pools"]
-    # Every stack record the live capture uses: handle -> (address, bytes).
+    view = fx.capture("show_stacks_handles.txt")
+    # Every stack record the live captures show: handle -> (address, bytes).
     extent = {}
-    for rec in records(live):
+    for rec in records(live) + records(view):
         m = HANDLE.search(rec)
         if not m:
             continue
@@ -364,8 +370,23 @@ def case_flip_stack_depot(fx, work, binary):
     touched = {pfn_of(r) for r in records(live)
                if (m := HANDLE.search(r)) and int(m.group(1)) in touched_handles}
     run = powner(fx, binary, dump, "-m", "stack_handle")
+    result = expect_records(fx, run, live, touched)
+    # The stack view, where each entry names its handle (as the damaged record says it).
+    live_handles = {int(m.group(1)) for m in HANDLE.finditer(view)}
+
+    def untouched(text):
+        return "\n\n".join(r for r in records(text)
+                           if not (m := HANDLE.search(r)) or
+                           (int(m.group(1)) in live_handles and
+                            int(m.group(1)) not in touched_handles))
+    run = powner(fx, binary, dump, "--stacks", "stacks_handles")
+    run.expect_status(0)
+    want, got = untouched(view), untouched(run.stdout)
+    if got != want and not check_parity.accounted_gap(want, got, run.stderr):
+        raise Failure("stack view differs from the live capture:\n" +
+                      check_parity.describe_difference(want, got))
     return (f"{len(flipped)} stack depot bits flipped ({len(touched_handles)} stacks used): " +
-            expect_records(fx, run, live, touched))
+            result + "; the stack view's other stacks identical")
 
 
 def case_poisoned_pages(fx, work, binary):
@@ -427,13 +448,7 @@ def case_garbage_handles(fx, work, binary):
 
 def case_damaged_mem_map_pointer(fx, work, binary):
     dump = copy(fx.elf, work, "elf.mem_map")
-    import drgn  # the mem_section entries of every section: section_mem_map's address bits
-    prog = drgn.Program()
-    prog.set_core_dump(fx.elf)
-    prog.load_debug_info([fx.vmlinux])
-    ms = prog["mem_section"]
-    for nr in sorted(fx.layout["page_ext"]):
-        at = ms[nr // 128][nr % 128].section_mem_map.address_
+    for at in fx.layout["mem_maps"]:  # every section's section_mem_map: its address bits
         off = offset_of(fx, at, 8)
         value, = struct.unpack("<Q", read_at(dump, off, 8))
         patch(dump, off, struct.pack("<Q", value ^ 0x0000_0123_4560_0000))
@@ -443,11 +458,17 @@ def case_damaged_mem_map_pointer(fx, work, binary):
 
 
 def case_page_owner_off(fx, work, binary):
+    lay = fx.layout
     dump = copy(fx.elf, work, "elf.page_owner_off")
-    off = offset_of(fx, fx.layout["page_owner_inited"], 4)
-    patch(dump, off, struct.pack("<i", 0))
+    patch(dump, offset_of(fx, lay["page_owner_inited"], 4), struct.pack("<i", 0))
     powner(fx, binary, dump).expect_status(7, "page_owner")
-    return "page_owner_inited cleared: a kernel booted without page_owner=on"
+    # What a boot without page_owner=on leaves: no room for page_owner in page_ext.
+    dump = copy(fx.elf, work, "elf.no_page_owner_room")
+    patch(dump, offset_of(fx, lay["page_ext_size"], 8), struct.pack("<Q", 8))
+    patch(dump, offset_of(fx, lay["page_owner_ops_offset"], 8), struct.pack("<Q", 0))
+    powner(fx, binary, dump).expect_status(7, "page_owner=on")
+    return ("page_owner_inited cleared, or page_ext without room for page_owner: a kernel "
+            "booted without page_owner=on")
 
 
 def vmcoreinfo_edit(fx, work, name, old, new):
