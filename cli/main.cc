@@ -95,19 +95,10 @@ int run(const Options& opt) {
   };
 
   if (!opt.stacks.empty()) {
-    StackView view = opt.stacks == "stacks"    ? StackView::Stacks
-                     : opt.stacks == "handles" ? StackView::Handles
-                                               : StackView::StacksHandles;
-    write(engine.stacks(view, opt.threshold));
+    write(engine.stacks(stack_view_from_name(opt.stacks), opt.threshold));
   } else {
-    Filter filter;
-    std::string command;
-    if (!opt.mode.empty()) command += "mode=" + opt.mode;
-    if (!opt.nodes.empty()) command += (command.empty() ? "nid=" : " nid=") + opt.nodes;
-    if (!opt.filter.empty()) command += (command.empty() ? "" : " ") + opt.filter;
-    if (auto err = apply_filter_command(filter, command, engine.model().memory_nodes))
-      throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
-                                             err->message, strerrorname_np(err->errnum)));
+    Filter filter =
+        filter_from_options(opt.mode, opt.nodes, opt.filter, engine.model().memory_nodes);
     ProgressLine progress;
     engine.page_owner(filter, write,
                       [&](uint64_t done, uint64_t total) { progress.update(done, total); });

@@ -1,5 +1,7 @@
 #include "filter.h"
 
+#include "error.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -175,6 +177,25 @@ std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view
   }
   filter = std::move(next);
   return std::nullopt;
+}
+
+Filter filter_from_options(std::string_view mode, std::string_view nodes, std::string_view command,
+                           const std::vector<bool>& memory_nodes) {
+  std::string write;
+  auto add = [&](std::string_view prefix, std::string_view value) {
+    if (value.empty()) return;
+    if (!write.empty()) write += ' ';
+    write += prefix;
+    write += value;
+  };
+  add("mode=", mode);
+  add("nid=", nodes);
+  add("", command);
+  Filter filter;
+  if (auto err = apply_filter_command(filter, write, memory_nodes))
+    throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
+                                           err->message, strerrorname_np(err->errnum)));
+  return filter;
 }
 
 } // namespace powner

@@ -34,4 +34,10 @@ std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view
 
 std::string_view print_mode_name(PrintMode mode);
 
+// The filter a host's -m MODE, -n NODES and --filter COMMAND options ask for: one write of
+// "mode=MODE nid=NODES COMMAND" (empty parts left out). Throws Error(Status::Usage) with one
+// line naming the problem and the errno the kernel returns.
+Filter filter_from_options(std::string_view mode, std::string_view nodes, std::string_view command,
+                           const std::vector<bool>& memory_nodes);
+
 } // namespace powner

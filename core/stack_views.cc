@@ -1,5 +1,6 @@
 #include "stack_views.h"
 
+#include "error.h"
 #include "memory_reads.h"
 
 #include <fmt/format.h>
@@ -11,6 +12,14 @@ namespace {
 constexpr unsigned kStack = 1, kPages = 2, kHandle = 4; // STACK_PRINT_FLAG_*
 constexpr uint64_t kMaxStacks = 1ULL << 24;
 } // namespace
+
+StackView stack_view_from_name(std::string_view name) {
+  if (name == "stacks") return StackView::Stacks;
+  if (name == "handles") return StackView::Handles;
+  if (name == "stacks_handles") return StackView::StacksHandles;
+  throw Error(Status::Usage,
+              fmt::format("unknown view '{}' (stacks, handles or stacks_handles)", name));
+}
 
 StackViewResult render_stack_view(Memory& mem, const KernelModel& m, StackDepot& depot,
                                   StackView view, uint64_t threshold) {

@@ -20,6 +20,10 @@ struct StackViewResult {
   bool cut_short = false;  // an entry of the list is not in the dump: later stacks are lost
 };
 
+// "stacks", "handles" or "stacks_handles", the hosts' --stacks names for the three files;
+// anything else throws Error(Status::Usage).
+StackView stack_view_from_name(std::string_view name);
+
 StackViewResult render_stack_view(Memory& mem, const KernelModel& model, StackDepot& depot,
                                   StackView view, uint64_t threshold);
 

@@ -166,22 +166,13 @@ void run(const Options& opt) {
   if (powner_crash_interrupted()) throw Interrupted{};
 
   if (!opt.stacks.empty()) {
-    StackView view = opt.stacks == "stacks"    ? StackView::Stacks
-                     : opt.stacks == "handles" ? StackView::Handles
-                                               : StackView::StacksHandles;
-    std::string text = engine.stacks(view, opt.threshold);
+    std::string text = engine.stacks(stack_view_from_name(opt.stacks), opt.threshold);
     Output out(opt.output);
     out.write(text);
     out.finish();
   } else {
-    Filter filter;
-    std::string command;
-    if (!opt.mode.empty()) command += "mode=" + opt.mode;
-    if (!opt.nodes.empty()) command += (command.empty() ? "nid=" : " nid=") + opt.nodes;
-    if (!opt.filter.empty()) command += (command.empty() ? "" : " ") + opt.filter;
-    if (auto err = apply_filter_command(filter, command, engine.model().memory_nodes))
-      throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
-                                             err->message, strerrorname_np(err->errnum)));
+    Filter filter =
+        filter_from_options(opt.mode, opt.nodes, opt.filter, engine.model().memory_nodes);
     Output out(opt.output);
     engine.page_owner(
         filter, [&](std::string_view text) { out.write(text); },

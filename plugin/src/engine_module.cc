@@ -191,16 +191,7 @@ public:
   // (text, what was skipped) of a page_owner_stacks view.
   std::pair<py::bytes, std::string> stacks(const std::string& view,
                                            std::optional<uint64_t> threshold) {
-    StackView v;
-    if (view == "stacks")
-      v = StackView::Stacks;
-    else if (view == "handles")
-      v = StackView::Handles;
-    else if (view == "stacks_handles")
-      v = StackView::StacksHandles;
-    else
-      throw Error(Status::Usage,
-                  fmt::format("unknown view '{}' (stacks, handles or stacks_handles)", view));
+    StackView v = stack_view_from_name(view);
     Engine engine(mem_, types_, info_);
     std::string text = engine.stacks(v, threshold);
     return {as_bytes(text), engine.skipped_summary()};
