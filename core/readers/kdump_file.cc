@@ -215,6 +215,18 @@ std::unique_ptr<KdumpFile::Truncation> KdumpFile::Truncation::check(int fd,
   return nullptr;
 }
 
+void KdumpFile::check_headers(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Status::Unreadable, path + ": " + std::strerror(errno));
+  try {
+    Truncation::check(fd, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+}
+
 KdumpFile::KdumpFile(const std::string& path) {
   try {
     open(path);

@@ -26,6 +26,11 @@ public:
 
   bool read(uint64_t addr, void* out, size_t len) override;
 
+  // What the constructor checks before libkdumpfile sees the file: that path can be read and
+  // its headers are neither cut nor damaged; throws powner::Error (Unreadable, NotADump) if
+  // not. For hosts that read the dump with a reader of their own.
+  static void check_headers(const std::string& path);
+
   const VmcoreInfo& vmcoreinfo() const { return vmcoreinfo_; }
   const std::string& format() const { return format_; } // "diskdump", "elf", ...
 

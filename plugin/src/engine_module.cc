@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "error.h"
 #include "filter.h"
+#include "kdump_file.h"
 #include "page_owner_lookup.h"
 #include "stack_depot.h"
 
@@ -17,6 +18,7 @@
 #include <pybind11/stl.h>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -201,20 +203,34 @@ public:
   // once the walk is over.
   class Records {
   public:
-    Records(Target& t, Filter f) : cursor_(t.mem_, t.data().engine.model(), std::move(f)) {}
+    Records(Target& t, Filter f)
+        : target_(t), cursor_(t.mem_, t.data().engine.model(), std::move(f)) {}
     py::object next_batch() {
       if (done_ || !cursor_.next(batch_)) {
         done_ = true;
         return py::none();
       }
       py::list out(batch_.size());
-      for (size_t i = 0; i < batch_.size(); i++)
+      for (size_t i = 0; i < batch_.size(); i++) {
         out[i] = record_tuple(batch_[i]);
+        // Decoded now, once per handle: the PageOwner takes the frames from the same cache.
+        target_.stack(batch_[i].handle);
+        if (target_.data().bad_stacks.contains(batch_[i].handle)) no_stack_++;
+      }
       return out;
     }
-    std::string skipped_summary() const { return skip_summary(cursor_.skipped()); }
+    std::string skipped_summary() const {
+      std::string out = skip_summary(cursor_.skipped());
+      if (no_stack_)
+        out += fmt::format("{}{} records whose stack is not in the dump or whose handle is "
+                           "unusable (given with no or uncertain frames)",
+                           out.empty() ? "skipped: " : ", ", no_stack_);
+      return out;
+    }
 
   private:
+    Target& target_;
+    uint64_t no_stack_ = 0;
     PageOwnerCursor cursor_;
     std::vector<PageRecord> batch_;
     bool done_ = false;
@@ -238,10 +254,16 @@ public:
     Data& d = data();
     auto it = d.stacks.find(handle);
     if (it != d.stacks.end()) return it->second;
-    std::vector<uint64_t> entries = fetch_stack(mem_, d.engine.model(), d.depot, handle);
+    bool bad = false;
+    std::vector<uint64_t> entries = fetch_stack(mem_, d.engine.model(), d.depot, handle, &bad);
     py::tuple frames(entries.size());
-    for (size_t i = 0; i < entries.size(); i++)
-      frames[i] = py::make_tuple(entries[i], d.engine.symbols().format_ps(entries[i]));
+    for (size_t i = 0; i < entries.size(); i++) {
+      std::string ps;
+      // A symbol whose data the dump lacks may not be what the kernel would have printed.
+      bad = !d.engine.symbols().append_ps(ps, entries[i]) || bad;
+      frames[i] = py::make_tuple(entries[i], ps);
+    }
+    if (bad) d.bad_stacks.insert(handle);
     d.stacks.emplace(handle, frames);
     return frames;
   }
@@ -283,6 +305,7 @@ private:
     Engine engine;
     StackDepot depot;
     std::unordered_map<uint32_t, py::tuple> stacks;
+    std::unordered_set<uint32_t> bad_stacks; // handles whose stack could not be read whole
   };
 
   Data& data() {
@@ -365,6 +388,10 @@ PYBIND11_MODULE(_engine, m) {
       .value("ALLOCATED", PageOwnerLookup::State::Allocated)
       .value("FREED", PageOwnerLookup::State::Freed)
       .value("UNREADABLE", PageOwnerLookup::State::Unreadable);
+
+  m.def("check_dump", &KdumpFile::check_headers, py::arg("path"),
+        "Raises Error (Status.UNREADABLE, NOT_A_DUMP) when the dump cannot be read or its "
+        "headers are cut or damaged, as the powner command checks them.");
 
   py::class_<Target::Records>(m, "Records")
       .def("next_batch", &Target::Records::next_batch)

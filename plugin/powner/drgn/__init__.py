@@ -94,7 +94,8 @@ def page_owner(prog, mode="stack", nid=None, file=None):
 def records(prog, nid=None):
     """Yields a PageOwner for every record read_page_owner() finds (the records the page_owner
     file prints), in PFN order; nid as for page_owner(). Pages the dump lacks are left out, with
-    a SkippedPagesWarning at the end."""
+    a SkippedPagesWarning at the end; it also counts the records whose stack the dump lacks or
+    whose handle is garbage (their stack is empty, or its symbols may be wrong)."""
     target = _target(prog)
     batches = target.records(_filter_command(None, nid))  # a bad nid raises here, not later
     return _records(target, batches)

@@ -8,6 +8,7 @@ import sys
 import drgn
 
 import powner
+from powner import _engine
 
 from . import Error, Status, _error, _target, set_dump_file
 from ._dumpfile import FormatError, read_vmcoreinfo, vmlinux_facts
@@ -129,6 +130,7 @@ def _strerror(e):
 
 def load(core, vmlinux, force=False):
     """A drgn Program for the dump and its vmlinux, checked as the powner command checks them."""
+    _engine.check_dump(core)  # cut or damaged headers, before drgn's reader trusts them
     try:
         vmcoreinfo = read_vmcoreinfo(core)
     except OSError as e:
@@ -160,7 +162,7 @@ def load(core, vmlinux, force=False):
         prog.set_core_dump(core)
     except OSError as e:
         raise _error(Status.UNREADABLE, _strerror(e)) from None
-    except (ValueError, drgn.FaultError) as e:
+    except Exception as e:  # drgn reports a malformed dump with a plain Exception
         raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
     try:
         _load_vmlinux(prog, vmlinux)
