@@ -3,6 +3,7 @@
 #include "engine.h"
 #include "error.h"
 #include "kdump_file.h"
+#include "parallel_walk.h"
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -50,6 +51,7 @@ private:
 struct Options {
   std::string vmcore, vmlinux, mode, nodes, output, stacks, filter;
   std::optional<uint64_t> threshold;
+  unsigned threads = 0; // 0: default_walk_threads()
   bool force = false;
 };
 
@@ -81,6 +83,7 @@ int run(const Options& opt) {
     std::fprintf(stderr, "powner: warning: %s\n", why.c_str());
   }
   Engine engine(dump, types, info);
+  engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
 
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
@@ -132,6 +135,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
   app.add_option("--threshold", opt.threshold,
                  "with --stacks: count_threshold (default: the dump's own value)");
+  app.add_option("-j,--threads", opt.threads,
+                 "threads reading the dump (default: the CPUs available); the output is the same")
+      ->check(CLI::Range(1, 1024));
   app.add_flag("--force", opt.force, "read the dump even with a vmlinux that does not match it");
   try {
     app.parse(argc, argv);

@@ -1,54 +1,109 @@
 #include "engine.h"
 
 #include "error.h"
+#include "parallel_walk.h"
 #include "record_printer.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <mutex>
+#include <vector>
 
 namespace powner {
 
 Engine::Engine(Memory& mem, Types& types, const VmcoreInfo& info)
-    : mem_(mem), model_(KernelModel::resolve(mem, types, info)) {
+    : mem_(mem), shared_mem_(mem), model_(KernelModel::resolve(mem, types, info)) {
   if (!model_.page_owner_inited)
     throw Error(Status::NoPageOwner,
                 "page_owner was not enabled in this kernel (boot with page_owner=on)");
   symbols_ = std::make_unique<KernelSymbols>(mem, info, types);
-  depot_ = std::make_unique<StackDepot>(mem, model_, *symbols_);
-  memcg_ = std::make_unique<MemcgLines>(mem, model_);
+  depot_ = std::make_unique<StackDepot>(shared_mem_, model_, *symbols_);
+  memcg_ = std::make_unique<MemcgLines>(shared_mem_, model_);
 }
 
+namespace {
+
+// Text buffers for the chunks, used again and again, and a new one made as large as the largest
+// chunk so far: growing a fresh buffer of megabytes per chunk would cost as much in copies and
+// page faults as the formatting itself.
+class TextBuffers {
+  // Address space only, until written: a section's text, unless its records are many and long.
+  static constexpr size_t kFirstReserve = size_t{32} << 20;
+
+public:
+  fmt::memory_buffer take() {
+    std::lock_guard lock(mu_);
+    if (free_.empty()) {
+      fmt::memory_buffer s;
+      s.reserve(std::max(largest_, kFirstReserve));
+      return s;
+    }
+    fmt::memory_buffer s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void give(fmt::memory_buffer&& s) {
+    std::lock_guard lock(mu_);
+    largest_ = std::max(largest_, s.size());
+    s.clear();
+    free_.push_back(std::move(s));
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<fmt::memory_buffer> free_;
+  size_t largest_ = 0;
+};
+
+// The text of one chunk of the walk, made on the worker that walked it.
+struct PrintedChunk final : ChunkWork {
+  PrintedChunk(const KernelModel& model, StackDepot& depot, MemcgLines& memcg,
+               PrintMode print_mode, fmt::memory_buffer buffer)
+      : printer(model, depot, memcg), mode(print_mode), text(std::move(buffer)) {}
+  void record(const PageRecord& rec) override {
+    switch (printer.append(text, rec, mode)) {
+    case RecordPrinter::Result::Printed:
+      break;
+    case RecordPrinter::Result::TooLong:
+      too_long++;
+      break;
+    case RecordPrinter::Result::Incomplete:
+      incomplete++;
+      break;
+    case RecordPrinter::Result::NoStack:
+      no_stack++;
+      break;
+    }
+  }
+  RecordPrinter printer;
+  PrintMode mode;
+  fmt::memory_buffer text;
+  uint64_t too_long = 0, incomplete = 0, no_stack = 0;
+};
+
+} // namespace
+
 void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& progress) {
-  constexpr size_t kFlushAt = 1 << 20;
-  PageOwnerWalk walk(mem_, model_);
-  RecordPrinter printer(model_, *depot_, *memcg_);
-  std::string buf;
-  buf.reserve(kFlushAt + 8192);
+  ParallelWalk walk(mem_, model_, walk_threads_);
+  TextBuffers buffers;
   walk.run(
       filter,
-      [&](const PageRecord& rec) {
-        switch (printer.append(buf, rec, filter.mode)) {
-        case RecordPrinter::Result::Printed:
-          break;
-        case RecordPrinter::Result::TooLong:
-          too_long_++;
-          break;
-        case RecordPrinter::Result::Incomplete:
-          incomplete_++;
-          break;
-        case RecordPrinter::Result::NoStack:
-          no_stack_++;
-          break;
-        }
-        if (buf.size() >= kFlushAt) {
-          sink(buf);
-          buf.clear();
-        }
+      [&] {
+        return std::make_unique<PrintedChunk>(model_, *depot_, *memcg_, filter.mode,
+                                              buffers.take());
+      },
+      [&](ChunkWork& work) {
+        auto& chunk = static_cast<PrintedChunk&>(work);
+        if (chunk.text.size()) sink(std::string_view(chunk.text.data(), chunk.text.size()));
+        buffers.give(std::move(chunk.text));
+        too_long_ += chunk.too_long;
+        incomplete_ += chunk.incomplete;
+        no_stack_ += chunk.no_stack;
+        bad_handles_ += chunk.printer.bad_handles();
       },
       progress);
-  if (!buf.empty()) sink(buf);
   for (size_t i = 0; i < walk.skipped().counts.size(); i++)
     skipped_.counts[i] += walk.skipped().counts[i];
-  bad_handles_ += printer.bad_handles();
 }
 
 std::string Engine::stacks(StackView view, std::optional<uint64_t> threshold) {

@@ -5,6 +5,7 @@
 #include "filter.h"
 #include "kallsyms.h"
 #include "kernel_model.h"
+#include "locked_memory.h"
 #include "memcg.h"
 #include "memory.h"
 #include "page_owner_walk.h"
@@ -32,6 +33,10 @@ public:
   const KernelModel& model() const { return model_; }
   const KernelSymbols& symbols() const { return *symbols_; }
 
+  // Workers for the page_owner walk (ParallelWalk), which also format the records; 1, the
+  // default, works on the caller's thread. The output is the same either way.
+  void set_walk_threads(unsigned threads) { walk_threads_ = threads; }
+
   // The text of /sys/kernel/debug/page_owner under filter, streamed to sink in large chunks.
   void page_owner(const Filter& filter, const Sink& sink, const Progress& progress = {});
 
@@ -45,6 +50,7 @@ public:
 
 private:
   Memory& mem_;
+  LockedMemory shared_mem_; // for the stack and memcg caches, which workers share
   KernelModel model_;
   std::unique_ptr<KernelSymbols> symbols_;
   std::unique_ptr<StackDepot> depot_;
@@ -52,6 +58,7 @@ private:
   SkipCounts skipped_;
   uint64_t too_long_ = 0, incomplete_ = 0, no_stack_ = 0, bad_handles_ = 0, stack_problems_ = 0;
   bool stack_list_cut_ = false;
+  unsigned walk_threads_ = 1;
 };
 
 } // namespace powner

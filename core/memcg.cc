@@ -8,6 +8,7 @@ bool MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail
   const auto& c = model_.memcg;
   if (!c.present || !memcg_data) return true;
   if (c.skips_tail && page_is_tail) return true;
+  std::lock_guard lock(mu_);
   auto [it, inserted] = cache_.try_emplace(memcg_data);
   if (inserted) it->second = lines_for(memcg_data);
   if (!it->second) return false;

@@ -1,12 +1,14 @@
 // The memcg lines of a page_owner record (print_page_owner_memcg()): "Slab cache page" and
 // "Charged [(via objcg) ]to [offline ]memcg <name>", with each version's reading of
-// page->memcg_data. Names are looked up once per distinct memcg_data value.
+// page->memcg_data. Names are looked up once per distinct memcg_data value. append() may be
+// called from several threads (given a Memory that may: see LockedMemory).
 #pragma once
 
 #include "kernel_model.h"
 #include "memory.h"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,6 +28,7 @@ private:
 
   Memory& mem_;
   const KernelModel& model_;
+  std::mutex mu_; // guards cache_
   std::unordered_map<uint64_t, std::optional<std::string>> cache_;
 };
 

@@ -49,12 +49,19 @@ uint64_t SkipCounts::total() const {
 }
 
 PageOwnerWalk::PageOwnerWalk(Memory& mem, const KernelModel& model) : mem_(mem), m_(model) {
-  if (m_.sparsemem_extreme) {
+  if (m_.sparsemem_extreme && m_.sections_per_root) {
+    // Only the roots of the walk's pfns: a walk of a few sections need not read them all.
     uint64_t n = std::min<uint64_t>(m_.nr_section_roots, 1 << 20);
-    roots_.assign(n, 0);
-    if (!mem_.read(m_.mem_section, roots_.data(), n * 8)) {
-      for (uint64_t i = 0; i < n; i++)
-        roots_[i] = read_value<uint64_t>(mem_, m_.mem_section + 8 * i).value_or(kRootUnreadable);
+    uint64_t last_pfn = std::max(m_.max_pfn, uint64_t{1}) - 1;
+    roots_first_ = std::min(n, (m_.min_low_pfn >> m_.pfn_section_shift) / m_.sections_per_root);
+    n = std::min(n, (last_pfn >> m_.pfn_section_shift) / m_.sections_per_root + 1);
+    if (n > roots_first_) {
+      roots_.assign(n - roots_first_, 0);
+      const uint64_t at = m_.mem_section + 8 * roots_first_;
+      if (!mem_.read(at, roots_.data(), roots_.size() * 8)) {
+        for (uint64_t i = 0; i < roots_.size(); i++)
+          roots_[i] = read_value<uint64_t>(mem_, at + 8 * i).value_or(kRootUnreadable);
+      }
     }
   }
 }
@@ -83,12 +90,20 @@ void PageOwnerWalk::load_block(uint64_t addr, std::vector<unsigned char>& buf,
 
 const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
   if (cur_.nr == nr) return cur_;
-  Section s;
+  // The same buffers section after section: fresh ones of megabytes each would cost page
+  // faults for every section.
+  Section& s = cur_;
   s.nr = nr;
+  s.present = s.early = false;
+  s.mem_map = s.page_ext = s.subsection_map = 0;
+  s.pageblock_bits.clear();
+  s.page_chunk_ok.clear();
+  s.ext_chunk_ok.clear();
   uint64_t ms = 0;
   uint64_t pages_per_section = 1ULL << m_.pfn_section_shift;
   if (m_.sparsemem_extreme) {
-    uint64_t root = nr / m_.sections_per_root;
+    uint64_t root = nr / m_.sections_per_root - roots_first_;
+    if (nr / m_.sections_per_root < roots_first_) root = roots_.size();
     if (root < roots_.size() && roots_[root] == kRootUnreadable)
       skipped_.add(SkipReason::SectionMissing, pages_per_section);
     else if (root < roots_.size() && roots_[root])
@@ -122,7 +137,6 @@ const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
       load_block(s.page_ext, s.exts, s.ext_chunk_ok, pages_per_section * m_.page_ext_size);
     }
   }
-  cur_ = std::move(s);
   return cur_;
 }
 

@@ -90,7 +90,8 @@ private:
 
   Memory& mem_;
   const KernelModel& m_;
-  std::vector<uint64_t> roots_;
+  std::vector<uint64_t> roots_; // mem_section roots from roots_first_ on
+  uint64_t roots_first_ = 0;
   Section cur_;
   SkipCounts skipped_;
   uint64_t scanned_ = 0;

@@ -2,6 +2,7 @@
 
 #include "flags_format.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace powner {
@@ -12,17 +13,41 @@ const std::string& RecordPrinter::name_or(const std::vector<std::string>& names,
   return names[static_cast<size_t>(index)];
 }
 
-RecordPrinter::Result RecordPrinter::append(std::string& out, const PageRecord& rec,
+const std::string& RecordPrinter::gfp_text(uint32_t gfp_mask) {
+  auto [it, inserted] = gfp_texts_.try_emplace(gfp_mask);
+  if (inserted) append_flag_names(it->second, gfp_mask, model_.gfp_names);
+  return it->second;
+}
+
+const std::string& RecordPrinter::page_flags_text(uint64_t flags) {
+  auto [it, inserted] = page_flags_texts_.try_emplace(flags);
+  if (inserted) append_page_flags(it->second, flags, model_);
+  return it->second;
+}
+
+RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageRecord& rec,
                                             PrintMode mode) {
   const KernelModel& m = model_;
-  std::string& s = scratch_;
-  s.clear();
-  auto it = std::back_inserter(s);
-  fmt::format_to(it, "Page allocated via order {}, mask {:#x}(", rec.order, rec.gfp_mask);
-  append_flag_names(s, rec.gfp_mask, m.gfp_names);
-  fmt::format_to(it, "), pid {}, tgid {} ({}), ts {} ns", rec.pid, rec.tgid, rec.comm, rec.ts_nsec);
-  if (m.prints_free_ts) fmt::format_to(it, ", free_ts {} ns", rec.free_ts_nsec);
-  s += '\n';
+  // Straight into out (no copy of a text that is most of the output), taken back unless the
+  // record is printed; its size counts from its start.
+  struct Record {
+    fmt::memory_buffer& out;
+    const size_t start;
+    size_t size() const { return out.size() - start; }
+  } s{out, out.size()};
+  auto it = fmt::appender(out);
+  auto add = [&](std::string_view text) { out.append(text.data(), text.data() + text.size()); };
+  auto fail = [&](Result r) {
+    out.resize(s.start);
+    return r;
+  };
+  fmt::format_to(it, FMT_COMPILE("Page allocated via order {}, mask {:#x}("), rec.order,
+                 rec.gfp_mask);
+  add(gfp_text(rec.gfp_mask));
+  fmt::format_to(it, FMT_COMPILE("), pid {}, tgid {} ({}), ts {} ns"), rec.pid, rec.tgid,
+                 rec.comm, rec.ts_nsec);
+  if (m.prints_free_ts) fmt::format_to(it, FMT_COMPILE(", free_ts {} ns"), rec.free_ts_nsec);
+  out.push_back('\n');
 
   // gfp_migratetype()
   int64_t page_mt =
@@ -31,34 +56,44 @@ RecordPrinter::Result RecordPrinter::append(std::string& out, const PageRecord& 
           : static_cast<int64_t>((rec.gfp_mask & (m.gfp_movable | m.gfp_reclaimable)) /
                                  (m.gfp_movable ? m.gfp_movable : 8));
   if (m.prints_free_ts)
-    fmt::format_to(it, "PFN {} type ", rec.pfn);
+    fmt::format_to(it, FMT_COMPILE("PFN {} type "), rec.pfn);
   else
-    fmt::format_to(it, "PFN {:#x} type ", rec.pfn);
-  fmt::format_to(it, "{} Block {} type {} Flags ", name_or(m.migratetype_names, page_mt),
-                 rec.pfn >> m.pageblock_order,
+    fmt::format_to(it, FMT_COMPILE("PFN {:#x} type "), rec.pfn);
+  fmt::format_to(it, FMT_COMPILE("{} Block {} type {} Flags "),
+                 name_or(m.migratetype_names, page_mt), rec.pfn >> m.pageblock_order,
                  name_or(m.migratetype_names, rec.pageblock_migratetype));
-  append_page_flags(s, rec.page_flags, m);
-  s += '\n';
+  add(page_flags_text(rec.page_flags));
+  out.push_back('\n');
 
   const uint64_t limit = m.page_size; // count = min(count, PAGE_SIZE)
   if (mode != PrintMode::Handle) {
-    bool bad = false, unavailable = false;
-    s += depot_.text(rec.handle, &bad, &unavailable);
-    if (unavailable) return Result::NoStack;
-    if (bad) bad_handles_++;
-    if (s.size() >= limit) return Result::TooLong;
+    auto [it_stack, inserted] = stacks_.try_emplace(rec.handle);
+    StackText& stack = it_stack->second;
+    if (inserted) stack.text = &depot_.text(rec.handle, &stack.bad, &stack.unavailable);
+    add(*stack.text);
+    if (stack.unavailable) return fail(Result::NoStack);
+    if (stack.bad) bad_handles_++;
+    if (s.size() >= limit) return fail(Result::TooLong);
   }
   if (mode != PrintMode::Stack) {
-    fmt::format_to(it, "handle: {}\n", rec.handle);
-    if (s.size() >= limit) return Result::TooLong;
+    fmt::format_to(it, FMT_COMPILE("handle: {}\n"), rec.handle);
+    if (s.size() >= limit) return fail(Result::TooLong);
   }
   if (rec.last_migrate_reason != m.never_migrated)
-    fmt::format_to(it, "Page has been migrated, last migrate reason: {}\n",
+    fmt::format_to(it, FMT_COMPILE("Page has been migrated, last migrate reason: {}\n"),
                    name_or(m.migrate_reason_names, rec.last_migrate_reason));
-  if (!memcg_.append(s, rec.memcg_data, rec.page_is_tail)) return Result::Incomplete;
-  s += '\n';
-  if (s.size() >= limit) return Result::TooLong;
-  out += s;
+  if (rec.memcg_data) {
+    auto [it_memcg, inserted] = memcg_lines_[rec.page_is_tail].try_emplace(rec.memcg_data);
+    std::optional<std::string>& lines = it_memcg->second;
+    if (inserted) {
+      std::string text;
+      if (memcg_.append(text, rec.memcg_data, rec.page_is_tail)) lines = std::move(text);
+    }
+    if (!lines) return fail(Result::Incomplete);
+    add(*lines);
+  }
+  out.push_back('\n');
+  if (s.size() >= limit) return fail(Result::TooLong);
   return Result::Printed;
 }
 

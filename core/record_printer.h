@@ -1,5 +1,6 @@
 // print_page_owner(): the text of one record, in the dumped kernel's own format and in the
-// 7.3 print modes (stack, handle, stack_handle).
+// 7.3 print modes (stack, handle, stack_handle). One printer per thread (its scratch space and
+// its caches of flag texts are its own); the stack depot and memcg lines may be shared.
 #pragma once
 
 #include "filter.h"
@@ -8,7 +9,10 @@
 #include "page_owner_walk.h"
 #include "stack_depot.h"
 
+#include <fmt/format.h>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace powner {
 
@@ -24,17 +28,29 @@ public:
     NoStack,    // the dump lacks the record's stack (its stack record or its symbols)
   };
   // Appends the record to out, or nothing unless Printed.
-  Result append(std::string& out, const PageRecord& rec, PrintMode mode);
+  Result append(fmt::memory_buffer& out, const PageRecord& rec, PrintMode mode);
 
   uint64_t bad_handles() const { return bad_handles_; }
 
 private:
   const std::string& name_or(const std::vector<std::string>& names, int64_t index);
 
+  // The text of %pGg and %pGp, once per distinct mask and page->flags value.
+  const std::string& gfp_text(uint32_t gfp_mask);
+  const std::string& page_flags_text(uint64_t flags);
+
   const KernelModel& model_;
   StackDepot& depot_;
   MemcgLines& memcg_;
-  std::string scratch_;
+  std::unordered_map<uint32_t, std::string> gfp_texts_;
+  std::unordered_map<uint64_t, std::string> page_flags_texts_;
+  // The shared depot's and memcg lines' answers, kept here too: asking them takes a lock.
+  struct StackText {
+    const std::string* text; // the depot's, which stays put
+    bool bad, unavailable;
+  };
+  std::unordered_map<uint32_t, StackText> stacks_;
+  std::unordered_map<uint64_t, std::optional<std::string>> memcg_lines_[2]; // [page_is_tail]
   uint64_t bad_handles_ = 0;
 };
 

@@ -57,6 +57,7 @@ bool StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& en
 }
 
 const std::string& StackDepot::text(uint32_t handle, bool* bad, bool* unavailable) {
+  std::lock_guard lock(mu_);
   auto [it, inserted] = cache_.try_emplace(handle);
   Cached& c = it->second;
   if (inserted) {

@@ -1,11 +1,13 @@
 // Stack depot: handle -> stack_record -> " %pS\n" lines, as stack_depot_snprint() prints
-// them. Each handle is decoded and symbolized once; records are cached by handle.
+// them. Each handle is decoded and symbolized once; records are cached by handle. text() may be
+// called from several threads (given a Memory that may: see LockedMemory).
 #pragma once
 
 #include "kernel_model.h"
 #include "memory.h"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -32,6 +34,7 @@ public:
   // the handle or its record cannot be used (a garbage handle or memory missing from the dump).
   // unavailable is set when the text is not what the kernel printed because the dump lacks
   // what it needs: the record (missing, or an impossible size) or its frames' symbols.
+  // The text stays valid as long as the StackDepot.
   const std::string& text(uint32_t handle, bool* bad = nullptr, bool* unavailable = nullptr);
 
   // The record at addr (page_owner_stacks walks records, not handles).
@@ -51,7 +54,8 @@ private:
   Memory& mem_;
   const KernelModel& model_;
   const KernelSymbols& symbols_;
-  std::unordered_map<uint32_t, Cached> cache_;
+  std::mutex mu_;                             // guards cache_
+  std::unordered_map<uint32_t, Cached> cache_; // never erased from: its texts stay put
 };
 
 } // namespace powner

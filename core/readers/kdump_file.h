@@ -25,6 +25,8 @@ public:
   KdumpFile& operator=(const KdumpFile&) = delete;
 
   bool read(uint64_t addr, void* out, size_t len) override;
+  // The same file opened again, for another thread.
+  std::unique_ptr<Memory> clone() override;
 
   // What the constructor checks before libkdumpfile sees the file: that path can be read and
   // its headers are neither cut nor damaged; throws powner::Error (Unreadable, NotADump) if
@@ -36,11 +38,14 @@ public:
 
 private:
   struct Truncation;
-  void open(const std::string& path);
+  KdumpFile() = default;
+  // same: a KdumpFile of the same file, whose checks need not be made again.
+  void open(const std::string& path, const KdumpFile* same = nullptr);
   void release();
   bool present(uint64_t addr, size_t len);
 
   _kdump_ctx* ctx_ = nullptr;
+  std::string path_;
   int fd_ = -1;
   VmcoreInfo vmcoreinfo_;
   std::string format_;
@@ -51,7 +56,7 @@ private:
   unsigned page_shift_ = 12;
   uint64_t last_page_ = ~0ULL; // the last virtual page found present
   // What a file cut short lacks (libkdumpfile reads zeros past its end); null if it is whole.
-  std::unique_ptr<Truncation> cut_;
+  std::shared_ptr<const Truncation> cut_;
 };
 
 } // namespace powner

@@ -5,13 +5,10 @@
 //   with and without a node filter;
 // - lookup_page_owner() finds every walked record, field for field, as allocated;
 // - fetch_stack() gives the frames of StackDepot::text() for every handle the records use.
-#include "dwarf_types.h"
-#include "engine.h"
-#include "kdump_file.h"
+#include "fixture_dumps.h"
 #include "page_owner_lookup.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <gtest/gtest.h>
 #include <map>
 #include <memory>
@@ -22,46 +19,13 @@
 namespace powner {
 namespace {
 
-namespace fs = std::filesystem;
-
 auto fields(const PageRecord& r) {
   return std::tie(r.pfn, r.order, r.last_migrate_reason, r.gfp_mask, r.handle, r.free_handle,
                   r.ts_nsec, r.free_ts_nsec, r.comm, r.pid, r.tgid, r.free_pid, r.free_tgid,
                   r.page_flags, r.memcg_data, r.page_is_tail, r.pageblock_migratetype);
 }
 
-struct Dump {
-  std::string name;
-  std::unique_ptr<KdumpFile> file;
-  std::unique_ptr<DwarfTypes> types;
-  std::unique_ptr<Engine> engine;
-};
-
-// Every fixture dump with its vmlinux ($POWNER_FIXTURES/KERNEL/FIXTURE/vmcore.*).
-std::vector<Dump> open_dumps() {
-  std::vector<Dump> dumps;
-  const char* dir = std::getenv("POWNER_FIXTURES");
-  if (dir == nullptr || !fs::is_directory(dir)) return dumps;
-  std::vector<fs::path> paths;
-  for (const auto& kernel : fs::directory_iterator(dir))
-    if (kernel.is_directory())
-      for (const auto& fixture : fs::directory_iterator(kernel.path()))
-        if (fixture.is_directory())
-          for (const auto& file : fs::directory_iterator(fixture.path()))
-            if (file.path().filename().string().rfind("vmcore.", 0) == 0)
-              paths.push_back(file.path());
-  std::sort(paths.begin(), paths.end());
-  for (const auto& path : paths) {
-    Dump d;
-    d.name = fs::relative(path, dir).string();
-    d.file = std::make_unique<KdumpFile>(path.string());
-    d.types = std::make_unique<DwarfTypes>((path.parent_path() / "vmlinux").string(),
-                                           d.file->vmcoreinfo().kaslr_offset().value_or(0));
-    d.engine = std::make_unique<Engine>(*d.file, *d.types, d.file->vmcoreinfo());
-    dumps.push_back(std::move(d));
-  }
-  return dumps;
-}
+using Dump = testing::FixtureDump;
 
 std::vector<PageRecord> walk(Dump& d, const Filter& filter) {
   std::vector<PageRecord> out;
@@ -86,7 +50,7 @@ std::vector<PageRecord> pull(Dump& d, const Filter& filter, size_t* batches) {
 class PageOwnerLookupTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    dumps_ = open_dumps();
+    dumps_ = testing::open_fixture_dumps();
     if (dumps_.empty()) GTEST_SKIP() << "no fixture dumps (set POWNER_FIXTURES)";
   }
   std::vector<Dump> dumps_;
