@@ -7,6 +7,7 @@
 #include "filter.h"
 #include "kdump_file.h"
 #include "page_owner_lookup.h"
+#include "parallel_walk.h"
 #include "stack_depot.h"
 
 #include <Python.h>
@@ -33,11 +34,26 @@ namespace {
 // does not hold are never asked for.
 class PyMemory final : public Memory {
 public:
-  PyMemory(py::object read, py::object fault, std::unique_ptr<DumpPageMap> pagemap)
-      : read_(std::move(read)), fault_(std::move(fault)), pagemap_(std::move(pagemap)) {}
+  PyMemory(py::object read, py::object fault, std::unique_ptr<DumpPageMap> pagemap,
+           std::string dump_file)
+      : read_(std::move(read)), fault_(std::move(fault)), pagemap_(std::move(pagemap)),
+        dump_file_(std::move(dump_file)) {}
+
+  // The walk's workers read the dump file themselves (the powner command's reader; the engine
+  // checks that it reads what drgn reads), never through Python.
+  std::unique_ptr<Memory> clone() override {
+    if (dump_file_.empty()) return nullptr;
+    try {
+      return std::make_unique<KdumpFile>(dump_file_);
+    } catch (const Error&) {
+      return nullptr;
+    }
+  }
 
   bool read(uint64_t addr, void* out, size_t len) override {
     if (len == 0) return true;
+    // Worker threads reach here through the shared stack and memcg caches.
+    py::gil_scoped_acquire gil;
     if (addr + len < addr) return false;
     if (pagemap_ && !pagemap_->present(addr, len)) return false;
     // Ctrl-C reaches Python only between bytecodes; the engine runs none for a long time.
@@ -75,6 +91,7 @@ public:
 private:
   py::object read_, fault_;
   std::unique_ptr<DumpPageMap> pagemap_;
+  std::string dump_file_;
   uint64_t calls_ = 0;
 };
 
@@ -170,23 +187,33 @@ public:
   // dump_file: the file the target was read from ("" if none or unknown), for its page map.
   Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
          const std::string& dump_file)
-      : mem_(std::move(read), std::move(fault), page_map(dump_file)), types_(std::move(types)),
-        info_(vmcoreinfo) {}
+      : mem_(std::move(read), std::move(fault), page_map(dump_file), dump_file),
+        types_(std::move(types)), info_(vmcoreinfo) {}
 
   // Writes the page_owner file under the filter command; returns what was skipped ("" if
   // nothing).
   std::string page_owner(const std::string& command, const py::function& write,
                          const py::object& progress) {
     Engine engine(mem_, types_, info_);
+    engine.set_walk_threads(default_walk_threads());
     Filter f = parse_filter(command, engine.model());
-    Progress report;
-    if (!progress.is_none())
-      report = [&](uint64_t done, uint64_t total) {
-        progress(done, total);
-        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      };
-    engine.page_owner(
-        f, [&](std::string_view text) { write(as_bytes(text)); }, report);
+    Progress report = [&](uint64_t done, uint64_t total) {
+      py::gil_scoped_acquire gil;
+      if (!progress.is_none()) progress(done, total);
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    {
+      // Workers run while this thread waits for their chunks; they take the GIL only to read
+      // through drgn (stack and memcg cache misses).
+      py::gil_scoped_release nogil;
+      engine.page_owner(
+          f,
+          [&](std::string_view text) {
+            py::gil_scoped_acquire gil;
+            write(as_bytes(text));
+          },
+          report);
+    }
     return engine.skipped_summary();
   }
 
