@@ -4,8 +4,8 @@
 #include "parallel_walk.h"
 #include "record_printer.h"
 
-#include <fmt/format.h>
 #include <algorithm>
+#include <fmt/format.h>
 #include <mutex>
 #include <vector>
 
@@ -57,8 +57,8 @@ private:
 
 // The text of one chunk of the walk, made on the worker that walked it.
 struct PrintedChunk final : ChunkWork {
-  PrintedChunk(const KernelModel& model, StackDepot& depot, MemcgLines& memcg,
-               PrintMode print_mode, fmt::memory_buffer buffer)
+  PrintedChunk(const KernelModel& model, StackDepot& depot, MemcgLines& memcg, PrintMode print_mode,
+               fmt::memory_buffer buffer)
       : printer(model, depot, memcg), mode(print_mode), text(std::move(buffer)) {}
   void record(const PageRecord& rec) override {
     switch (printer.append(text, rec, mode)) {

@@ -107,8 +107,8 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
 
   std::mutex mu;
   std::condition_variable cv;
-  // Chunks done or being walked, at most: each worker one ahead of the one being finished.
-  std::vector<Slot> slots(readers.size() + 1);
+  // Chunks done or being walked, at most: one per worker, the one being written included.
+  std::vector<Slot> slots(readers.size());
   uint64_t claimed = 0, delivered = 0;
   bool stop = false;
   std::exception_ptr failure;

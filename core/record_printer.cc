@@ -44,8 +44,8 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
   fmt::format_to(it, FMT_COMPILE("Page allocated via order {}, mask {:#x}("), rec.order,
                  rec.gfp_mask);
   add(gfp_text(rec.gfp_mask));
-  fmt::format_to(it, FMT_COMPILE("), pid {}, tgid {} ({}), ts {} ns"), rec.pid, rec.tgid,
-                 rec.comm, rec.ts_nsec);
+  fmt::format_to(it, FMT_COMPILE("), pid {}, tgid {} ({}), ts {} ns"), rec.pid, rec.tgid, rec.comm,
+                 rec.ts_nsec);
   if (m.prints_free_ts) fmt::format_to(it, FMT_COMPILE(", free_ts {} ns"), rec.free_ts_nsec);
   out.push_back('\n');
 

@@ -9,6 +9,7 @@
 #include "page_owner_walk.h"
 #include "stack_depot.h"
 
+#include <array>
 #include <fmt/format.h>
 #include <optional>
 #include <string>
@@ -50,7 +51,7 @@ private:
     bool bad, unavailable;
   };
   std::unordered_map<uint32_t, StackText> stacks_;
-  std::unordered_map<uint64_t, std::optional<std::string>> memcg_lines_[2]; // [page_is_tail]
+  std::array<std::unordered_map<uint64_t, std::optional<std::string>>, 2> memcg_lines_; // [tail]
   uint64_t bad_handles_ = 0;
 };
 

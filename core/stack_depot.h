@@ -54,7 +54,7 @@ private:
   Memory& mem_;
   const KernelModel& model_;
   const KernelSymbols& symbols_;
-  std::mutex mu_;                             // guards cache_
+  std::mutex mu_;                              // guards cache_
   std::unordered_map<uint32_t, Cached> cache_; // never erased from: its texts stay put
 };
 

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <gtest/gtest.h>
 #include <memory>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -114,8 +114,7 @@ TEST_F(ParallelWalkTest, ExceptionsStopTheWorkers) {
     std::atomic<int> left = 50;
     ParallelWalk walk(*d.file, d.engine->model(), 2, 1);
     EXPECT_THROW(walk.run(
-                     Filter{}, [&] { return std::make_unique<ThrowAt>(left); },
-                     [](ChunkWork&) {}),
+                     Filter{}, [&] { return std::make_unique<ThrowAt>(left); }, [](ChunkWork&) {}),
                  std::runtime_error)
         << d.name;
     int finished = 0;
