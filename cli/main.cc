@@ -1,4 +1,5 @@
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
+#include "btf_types.h"
 #include "dwarf_types.h"
 #include "engine.h"
 #include "error.h"
@@ -55,20 +56,27 @@ struct Options {
   bool force = false;
 };
 
-int run(const Options& opt) {
+// The vmlinux's DWARF, checked against the dump; null when the file has none (why_not says).
+std::unique_ptr<powner::Types> dwarf_types(const Options& opt, const powner::VmcoreInfo& info,
+                                           std::string& why_not) {
   using namespace powner;
-  KdumpFile dump(opt.vmcore);
-  const VmcoreInfo& info = dump.vmcoreinfo();
-  DwarfTypes types(opt.vmlinux, info.kaslr_offset().value_or(0));
+  std::unique_ptr<DwarfTypes> types;
+  try {
+    types = std::make_unique<DwarfTypes>(opt.vmlinux, info.kaslr_offset().value_or(0));
+  } catch (const Error& e) {
+    if (e.status() != Status::NoDebugInfo) throw;
+    why_not = e.what();
+    return nullptr;
+  }
   // The vmlinux must be the dump's: by build id, else by release.
   std::string dump_id(info.build_id());
-  std::string file_id = types.build_id();
+  std::string file_id = types->build_id();
   std::string why;
   if (!dump_id.empty() && !file_id.empty()) {
     if (file_id.rfind(dump_id, 0) != 0 && dump_id.rfind(file_id, 0) != 0)
       why = fmt::format("{} (build id {}) does not match the dump (Linux {}, build id {})",
                         opt.vmlinux, file_id, info.osrelease(), dump_id);
-  } else if (std::string release = types.release(); !release.empty()) {
+  } else if (std::string release = types->release(); !release.empty()) {
     if (release != info.osrelease())
       why = fmt::format("{} (Linux {}) does not match the dump (Linux {})", opt.vmlinux, release,
                         info.osrelease());
@@ -82,7 +90,31 @@ int run(const Options& opt) {
     if (!opt.force) throw Error(Status::Mismatch, why + "; --force reads it anyway");
     std::fprintf(stderr, "powner: warning: %s\n", why.c_str());
   }
-  Engine engine(dump, types, info);
+  return types;
+}
+
+int run(const Options& opt) {
+  using namespace powner;
+  KdumpFile dump(opt.vmcore);
+  const VmcoreInfo& info = dump.vmcoreinfo();
+  // Types from the vmlinux's DWARF, else from the kernel's own BTF, found through the dump's
+  // kallsyms (read first without types: the vmlinux table needs none).
+  std::string no_dwarf = "no vmlinux given (-s)";
+  std::unique_ptr<Types> types = opt.vmlinux.empty() ? nullptr : dwarf_types(opt, info, no_dwarf);
+  NoTypes no_types;
+  std::unique_ptr<KernelSymbols> bootstrap;
+  if (!types) {
+    bootstrap = std::make_unique<KernelSymbols>(dump, info, no_types);
+    try {
+      types = BtfTypes::from_dump(dump, *bootstrap);
+    } catch (const Error& e) {
+      throw Error(Status::NoDebugInfo, fmt::format("{}, and {}", no_dwarf, e.what()));
+    }
+    if (!opt.vmlinux.empty())
+      std::fprintf(stderr, "powner: warning: %s; types from the kernel's BTF in the dump\n",
+                   no_dwarf.c_str());
+  }
+  Engine engine(dump, *types, info);
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
 
   std::FILE* out = stdout;
@@ -124,8 +156,8 @@ int main(int argc, char** argv) {
   app.add_option("-c,--core", opt.vmcore, "kernel dump (kdump-compressed, ELF, QEMU ELF)")
       ->required();
   app.add_option("-s,--symbols", opt.vmlinux,
-                 "vmlinux with DWARF debug info (or its debug-only file)")
-      ->required();
+                 "vmlinux with DWARF debug info (or its debug-only file); without it, types come "
+                 "from the kernel's BTF in the dump");
   app.add_option("-m,--mode", opt.mode, "print mode: stack (default), handle, stack_handle");
   app.add_option("-n,--nid", opt.nodes, "only pages of these NUMA nodes: a node list like 0,2-3");
   app.add_option("--filter", opt.filter,

@@ -94,9 +94,15 @@ std::vector<FlagName> read_flag_names(Resolver& r, std::string_view symbol) {
   return names;
 }
 
-std::vector<std::string> read_name_array(Resolver& r, std::string_view symbol, uint64_t limit) {
+// count: the enumerator that sizes the array, for when the variable's type is not known (BTF).
+std::vector<std::string> read_name_array(Resolver& r, std::string_view symbol,
+                                         std::string_view count, uint64_t limit) {
   auto var = r.variable(symbol);
-  uint64_t n = var.array_length ? var.array_length : limit;
+  uint64_t n = var.array_length;
+  if (!n) {
+    auto v = r.types().enumerator(count);
+    n = v && *v > 0 ? static_cast<uint64_t>(*v) : limit;
+  }
   std::vector<std::string> names;
   for (uint64_t i = 0; i < std::min<uint64_t>(n, limit); i++) {
     uint64_t ptr = r.read<uint64_t>(var.address + 8 * i, symbol);
@@ -136,8 +142,11 @@ void resolve_flags_layout(KernelModel& m, Resolver& r) {
       zones_shift + lru_gen_width + sections_width + nodes_shift <= room ? nodes_shift : 0;
   unsigned last_cpupid_shift = 0;
   if (t.member("struct task_struct", "numa_scan_seq")) { // CONFIG_NUMA_BALANCING
+    // NR_CPUS entries; without the variable's type (BTF), its extent in kallsyms (exact unless
+    // alignment padding follows it).
     auto cpus = t.variable("__per_cpu_offset");
-    last_cpupid_shift = 8 + order_base_2(cpus && cpus->array_length ? cpus->array_length : 1);
+    uint64_t nr_cpus = cpus ? (cpus->array_length ? cpus->array_length : cpus->size / 8) : 1;
+    last_cpupid_shift = 8 + order_base_2(nr_cpus ? nr_cpus : 1);
   }
   unsigned kasan_width = 0; // KASAN tags exist on arm64 only
   unsigned last_cpupid_width = zones_shift + lru_gen_width + sections_width + nodes_width +
@@ -169,8 +178,18 @@ void resolve_sparsemem(KernelModel& m, Resolver& r) {
   auto sym = info.symbol("mem_section");
   if (!sym)
     throw Error(Status::NotADump, "VMCOREINFO has no SYMBOL(mem_section): not a SPARSEMEM kernel");
+  m.section_size_bits = static_cast<unsigned>(info.number("SECTION_SIZE_BITS").value_or(27));
+  unsigned physmem_bits = static_cast<unsigned>(info.number("MAX_PHYSMEM_BITS").value_or(46));
+  m.nr_mem_sections = 1ULL << (physmem_bits - m.section_size_bits);
   auto var = r.types().variable("mem_section");
-  m.sparsemem_extreme = !var || var->kind == TypeKind::Pointer;
+  if (var && (var->kind == TypeKind::Pointer || var->kind == TypeKind::Array)) {
+    m.sparsemem_extreme = var->kind == TypeKind::Pointer;
+  } else {
+    // No type for it (BTF describes no such variable): LENGTH(mem_section) is NR_SECTION_ROOTS,
+    // which is NR_MEM_SECTIONS itself only without SPARSEMEM_EXTREME.
+    auto roots = info.length("mem_section");
+    m.sparsemem_extreme = !roots || *roots != m.nr_mem_sections;
+  }
   // SYMBOL(mem_section) is the value of the pointer with SPARSEMEM_EXTREME, the array otherwise.
   m.mem_section = *sym;
   m.mem_section_size = r.size_of("struct mem_section");
@@ -182,10 +201,7 @@ void resolve_sparsemem(KernelModel& m, Resolver& r) {
   if (!page_ext)
     throw Error(Status::NoPageOwner, "the kernel was built without CONFIG_PAGE_EXTENSION");
   m.ms_page_ext_off = page_ext->offset;
-  m.section_size_bits = static_cast<unsigned>(info.number("SECTION_SIZE_BITS").value_or(27));
   m.pfn_section_shift = m.section_size_bits - m.page_shift;
-  unsigned physmem_bits = static_cast<unsigned>(info.number("MAX_PHYSMEM_BITS").value_or(46));
-  m.nr_mem_sections = 1ULL << (physmem_bits - m.section_size_bits);
   m.sections_per_root = m.sparsemem_extreme ? m.page_size / m.mem_section_size : 1;
   m.nr_section_roots =
       info.length("mem_section")
@@ -281,7 +297,10 @@ void resolve_stack_depot(KernelModel& m, Resolver& r) {
     m.handle_index_bits = index->bit_size;
     m.handle_offset_bits = r.member("union handle_parts", "offset").bit_size;
     auto pools = r.variable("stack_pools", file);
-    if (pools.kind == TypeKind::Pointer)
+    // Without its type (BTF): a pointer to an allocated array since 7.2, an array before.
+    bool pointer =
+        pools.kind == TypeKind::Pointer || (pools.kind != TypeKind::Array && at_least(m, 7, 2));
+    if (pointer)
       m.depot_pools = r.read<uint64_t>(pools.address, "stack_pools");
     else
       m.depot_pools = pools.address;
@@ -330,8 +349,8 @@ void resolve_names(KernelModel& m, Resolver& r) {
     if (n.name == "__GFP_MOVABLE") m.gfp_movable = n.mask;
     if (n.name == "__GFP_RECLAIMABLE") m.gfp_reclaimable = n.mask;
   }
-  m.migratetype_names = read_name_array(r, "migratetype_names", 16);
-  m.migrate_reason_names = read_name_array(r, "migrate_reason_names", 32);
+  m.migratetype_names = read_name_array(r, "migratetype_names", "MIGRATE_TYPES", 16);
+  m.migrate_reason_names = read_name_array(r, "migrate_reason_names", "MR_TYPES", 32);
   if (auto v = r.types().variable("page_group_by_mobility_disabled"))
     m.mobility_disabled = r.read<int32_t>(v->address, "page_group_by_mobility_disabled") != 0;
 }

@@ -51,4 +51,17 @@ public:
                                                std::string_view file = {}) = 0;
 };
 
+// Knows nothing: for reading what needs no types (the vmlinux kallsyms) before there are any.
+class NoTypes final : public Types {
+public:
+  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
+  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
+    return std::nullopt;
+  }
+  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
+  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
+    return std::nullopt;
+  }
+};
+
 } // namespace powner

@@ -18,18 +18,6 @@ constexpr uint64_t kTables = 0xffffffff82000000;
 constexpr uint64_t kText = 0xffffffff81000000;
 constexpr uint32_t kMaxSyms = 1u << 16; // bigger tables only cost time, not coverage
 
-class NoTypes final : public Types {
-public:
-  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
-  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
-  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-};
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

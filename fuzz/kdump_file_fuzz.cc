@@ -13,18 +13,6 @@ namespace {
 
 using namespace powner;
 
-class NoTypes final : public Types {
-public:
-  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
-  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
-  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-};
-
 // The input as a file: an in-memory one, reopened through /proc.
 class MemFile {
 public:

@@ -32,18 +32,6 @@ constexpr uint64_t kMemcgArea = 0xffff888003000000;
 constexpr uint64_t kSectionsMapped = 4; // sections with memory: pfns 0 .. 4 << 15
 constexpr uint64_t kPfns = kSectionsMapped << 15;
 
-class NoTypes final : public Types {
-public:
-  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
-  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
-  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-};
-
 template <typename T> void put(std::string& s, size_t at, T v) {
   if (s.size() < at + sizeof v) s.resize(at + sizeof v);
   std::memcpy(&s[at], &v, sizeof v);

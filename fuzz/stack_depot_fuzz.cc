@@ -22,18 +22,6 @@ constexpr uint64_t kPoolArea = 0xffff888001000000; // the pools, 16 KiB each
 constexpr uint64_t kPoolSize = 16384;
 constexpr uint64_t kList = 0xffffffff82000000; // &stack_list
 
-class NoTypes final : public Types {
-public:
-  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
-  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
-  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-};
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

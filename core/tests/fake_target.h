@@ -33,16 +33,4 @@ private:
   std::map<uint64_t, std::vector<unsigned char>> ranges_;
 };
 
-class NoTypes : public Types {
-public:
-  std::optional<uint64_t> size_of(std::string_view) override { return std::nullopt; }
-  std::optional<MemberInfo> member(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-  std::optional<int64_t> enumerator(std::string_view) override { return std::nullopt; }
-  std::optional<VariableInfo> variable(std::string_view, std::string_view) override {
-    return std::nullopt;
-  }
-};
-
 } // namespace powner::testing

@@ -8,7 +8,6 @@ namespace powner {
 namespace {
 
 using testing::FakeMemory;
-using testing::NoTypes;
 
 constexpr uint64_t kPools = 0xffff800000100000, kPool0 = 0xffff800000200000,
                    kPool1 = 0xffff800000300000;

@@ -39,7 +39,7 @@ inline std::vector<FixtureDump> open_fixture_dumps() {
   std::sort(paths.begin(), paths.end());
   for (const auto& path : paths) {
     FixtureDump d;
-    d.name = fs::relative(path, dir).string();
+    d.name = path.lexically_relative(dir).string();
     d.file = std::make_unique<KdumpFile>(path.string());
     d.types = std::make_unique<DwarfTypes>((path.parent_path() / "vmlinux").string(),
                                            d.file->vmcoreinfo().kaslr_offset().value_or(0));

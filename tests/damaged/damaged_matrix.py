@@ -98,6 +98,7 @@ class Fixture:
                 "page_ext_size": prog["page_ext_size"].address_,
                 "page_owner_ops_offset": prog["page_owner_ops"].offset.address_,
                 "max_pfn": prog["max_pfn"].value_(),
+                "btf": prog.symbol("__start_BTF").address,
                 "mem_maps": mem_maps,
                 "sparse": sorted(core.virt_to_phys(a) for a in sparse if a),
             }
@@ -545,11 +546,31 @@ def case_mismatched_vmlinux_force(fx, work, binary):
         expect_records(fx, run, fx.capture("page_owner.txt"))
 
 
-def case_no_debuginfo(fx, work, binary):
+def stripped_vmlinux(fx, work):
     vmlinux = os.path.join(work, "vmlinux.stripped")
     subprocess.run(["objcopy", "--strip-debug", fx.vmlinux, vmlinux], check=True)
-    powner(fx, binary, fx.d31, vmlinux=vmlinux).expect_status(6, "debug info")
-    return "vmlinux without DWARF: no debug info"
+    return vmlinux
+
+
+def case_no_debuginfo(fx, work, binary):
+    vmlinux = stripped_vmlinux(fx, work)
+    run = powner(fx, binary, fx.elf, vmlinux=vmlinux)
+    if "powner.drgn" in binary:  # drgn's types come from the vmlinux's DWARF only
+        run.expect_status(6, "debug info|DWARF")
+        return "vmlinux without DWARF: no debug info (drgn needs it)"
+    if not re.search(r"^powner: warning: .*DWARF.*BTF", run.stderr, re.M):
+        raise Failure(f"expected a warning that the types come from BTF: {run.stderr!r}")
+    return ("vmlinux without DWARF: a warning, types from the dump's BTF, then " +
+            expect_records(fx, run, fx.capture("page_owner.txt")))
+
+
+def case_no_types(fx, work, binary):
+    vmlinux = stripped_vmlinux(fx, work)
+    dump = copy(fx.elf, work, "elf.no_btf")
+    patch(dump, offset_of(fx, fx.layout["btf"], 2), b"\0\0")  # BTF_MAGIC 0xeb9f
+    powner(fx, binary, dump, vmlinux=vmlinux).expect_status(6, "BTF|debug info|DWARF")
+    powner(fx, binary, dump, "--force", vmlinux=vmlinux).expect_status(6)
+    return "vmlinux without DWARF and the dump's BTF damaged: no debug info"
 
 
 def case_truncated_vmlinux(fx, work, binary):
