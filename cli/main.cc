@@ -50,7 +50,7 @@ private:
 };
 
 struct Options {
-  std::string vmcore, vmlinux, mode, nodes, output, stacks, filter;
+  std::string vmcore = "/proc/kcore", vmlinux, mode, nodes, output, stacks, filter;
   std::optional<uint64_t> threshold;
   unsigned threads = 0; // 0: default_walk_threads()
   bool force = false;
@@ -153,8 +153,9 @@ int main(int argc, char** argv) {
   app.footer(kExamples);
   app.set_version_flag("--version", std::string("powner ") + POWNER_VERSION);
   Options opt;
-  app.add_option("-c,--core", opt.vmcore, "kernel dump (kdump-compressed, ELF, QEMU ELF)")
-      ->required();
+  app.add_option("-c,--core", opt.vmcore,
+                 "kernel dump (kdump-compressed, ELF, QEMU ELF); default: the running kernel, "
+                 "through /proc/kcore");
   app.add_option("-s,--symbols", opt.vmlinux,
                  "vmlinux with DWARF debug info (or its debug-only file); without it, types come "
                  "from the kernel's BTF in the dump");
