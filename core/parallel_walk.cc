@@ -83,14 +83,17 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
 
   // The workers' readers. The caller's own stays with the caller (and the caches of stacks and
   // memcgs, which read through it under their locks).
+  // A clone must read what the original reads (the memory section roots, say), or a walk would
+  // take its failures for pages missing from the dump.
   std::vector<std::unique_ptr<Memory>> readers;
-  for (unsigned i = 0; threads_ > 1 && chunks > 1 && i < threads_; i++) {
+  const unsigned wanted = chunks > 1 ? threads_ : 1;
+  uint64_t want = 0;
+  const bool original_reads = wanted > 1 && mem_.read(m_.mem_section, &want, sizeof want);
+  for (unsigned i = 0; wanted > 1 && i < wanted; i++) {
     auto reader = mem_.clone();
-    // A clone must read what the original reads (the memory section roots, say), or a walk
-    // would take its failures for pages missing from the dump.
-    uint64_t want = 0, got = 0;
-    if (!reader || (mem_.read(m_.mem_section, &want, sizeof want) &&
-                    !(reader->read(m_.mem_section, &got, sizeof got) && got == want)))
+    uint64_t got = 0;
+    if (!reader ||
+        (original_reads && !(reader->read(m_.mem_section, &got, sizeof got) && got == want)))
       break;
     readers.push_back(std::move(reader));
   }
