@@ -317,7 +317,7 @@ void KdumpFile::release() {
   pagemap_ = nullptr, xlat_ctx_ = nullptr, xlat_sys_ = nullptr, ctx_ = nullptr, fd_ = -1;
 }
 
-bool KdumpFile::present(uint64_t addr, size_t len) {
+bool KdumpFile::holds(uint64_t addr, size_t len) {
   if ((!pagemap_ && !cut_) || !xlat_ctx_ || !xlat_sys_ || len == 0) return true;
   uint64_t first = addr >> page_shift_, last = (addr + len - 1) >> page_shift_;
   for (uint64_t page = first; page <= last; page++) {
@@ -337,7 +337,7 @@ bool KdumpFile::present(uint64_t addr, size_t len) {
 }
 
 bool KdumpFile::read(uint64_t addr, void* out, size_t len) {
-  if (!present(addr, len)) return false;
+  if (!holds(addr, len)) return false;
   size_t got = len;
   if (kdump_read(ctx_, KDUMP_KVADDR, addr, out, &got) != KDUMP_OK) {
     kdump_clear_err(ctx_);

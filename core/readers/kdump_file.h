@@ -28,6 +28,12 @@ public:
   // The same file opened again, for another thread.
   std::unique_ptr<Memory> clone() override;
 
+  // Whether the file holds every page of [addr, addr + len): false when its page map says it
+  // left one out or it was cut short before it; true when it cannot tell. For hosts that read
+  // the file through another reader that must not be asked for absent pages (drgn reads
+  // kdump-compressed files with libkdumpfile 0.5.1, see read()).
+  bool holds(uint64_t addr, size_t len);
+
   // What the constructor checks before libkdumpfile sees the file: that path can be read and
   // its headers are neither cut nor damaged; throws powner::Error (Unreadable, NotADump) if
   // not. For hosts that read the dump with a reader of their own.
@@ -42,7 +48,6 @@ private:
   // same: a KdumpFile of the same file, whose checks need not be made again.
   void open(const std::string& path, const KdumpFile* same = nullptr);
   void release();
-  bool present(uint64_t addr, size_t len);
 
   _kdump_ctx* ctx_ = nullptr;
   std::string path_;

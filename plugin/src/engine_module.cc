@@ -1,7 +1,6 @@
 // powner._engine: the powner engine for Python hosts. Memory and types come from Python
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
 // the engine's text, records and stacks go back as bytes and tuples.
-#include "dump_pagemap.h"
 #include "engine.h"
 #include "error.h"
 #include "filter.h"
@@ -30,32 +29,24 @@ namespace {
 
 // Memory through a Python read(address, size, physical) -> bytes. The fault exception (and
 // ValueError/OverflowError for addresses the host cannot represent) means "not in the dump";
-// anything else, such as KeyboardInterrupt, propagates. With a page map, pages the dump file
-// does not hold are never asked for.
+// anything else, such as KeyboardInterrupt, propagates. With the dump file open as the powner
+// command opens it, pages the file does not hold are never asked for: libkdumpfile 0.5.1, which
+// drgn reads kdump-compressed dumps with, can corrupt its state after a read of one.
 class PyMemory final : public Memory {
 public:
-  PyMemory(py::object read, py::object fault, std::unique_ptr<DumpPageMap> pagemap,
-           std::string dump_file)
-      : read_(std::move(read)), fault_(std::move(fault)), pagemap_(std::move(pagemap)),
-        dump_file_(std::move(dump_file)) {}
+  PyMemory(py::object read, py::object fault, std::unique_ptr<KdumpFile> file)
+      : read_(std::move(read)), fault_(std::move(fault)), file_(std::move(file)) {}
 
   // The walk's workers read the dump file themselves (the powner command's reader; the engine
   // checks that it reads what drgn reads), never through Python.
-  std::unique_ptr<Memory> clone() override {
-    if (dump_file_.empty()) return nullptr;
-    try {
-      return std::make_unique<KdumpFile>(dump_file_);
-    } catch (const Error&) {
-      return nullptr;
-    }
-  }
+  std::unique_ptr<Memory> clone() override { return file_ ? file_->clone() : nullptr; }
 
   bool read(uint64_t addr, void* out, size_t len) override {
     if (len == 0) return true;
     // Worker threads reach here through the shared stack and memcg caches.
     py::gil_scoped_acquire gil;
     if (addr + len < addr) return false;
-    if (pagemap_ && !pagemap_->present(addr, len)) return false;
+    if (file_ && !file_->holds(addr, len)) return false;
     // Ctrl-C reaches Python only between bytecodes; the engine runs none for a long time.
     if (++calls_ % 1024 == 0 && PyErr_CheckSignals() != 0) throw py::error_already_set();
     // The raw C API: a missing page is common in filtered dumps, and pybind11's exception
@@ -90,8 +81,7 @@ public:
 
 private:
   py::object read_, fault_;
-  std::unique_ptr<DumpPageMap> pagemap_;
-  std::string dump_file_;
+  std::unique_ptr<KdumpFile> file_; // null: no dump file, or one this reader cannot open
   uint64_t calls_ = 0;
 };
 
@@ -187,8 +177,8 @@ public:
   // dump_file: the file the target was read from ("" if none or unknown), for its page map.
   Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
          const std::string& dump_file)
-      : mem_(std::move(read), std::move(fault), page_map(dump_file), dump_file),
-        types_(std::move(types)), info_(vmcoreinfo) {}
+      : mem_(std::move(read), std::move(fault), open_dump(dump_file)), types_(std::move(types)),
+        info_(vmcoreinfo) {}
 
   // Writes the page_owner file under the filter command; returns what was skipped ("" if
   // nothing).
@@ -320,10 +310,13 @@ public:
   }
 
 private:
-  static std::unique_ptr<DumpPageMap> page_map(const std::string& dump_file) {
+  static std::unique_ptr<KdumpFile> open_dump(const std::string& dump_file) {
     if (dump_file.empty()) return nullptr;
-    auto map = std::make_unique<DumpPageMap>(dump_file);
-    return map->has_map() ? std::move(map) : nullptr;
+    try {
+      return std::make_unique<KdumpFile>(dump_file);
+    } catch (const Error&) {
+      return nullptr; // drgn reads it some other way: it says what it lacks itself
+    }
   }
 
   struct Data {

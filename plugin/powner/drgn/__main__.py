@@ -175,7 +175,7 @@ def load(core, vmlinux, force=False):
 def _load_vmlinux(prog, vmlinux):
     """Gives drgn the vmlinux, and nothing else: drgn 0.0.31 and later would also list the
     loaded modules, reading memory a filtered dump may lack (powner never asks drgn for such
-    memory, see src/dump_pagemap.h), for debug info powner does not use."""
+    memory, see PyMemory in src/engine_module.cc), for debug info powner does not use."""
     if not hasattr(prog, "main_module"):
         prog.load_debug_info([vmlinux])
         return
