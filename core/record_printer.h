@@ -1,6 +1,6 @@
 // print_page_owner(): the text of one record, in the dumped kernel's own format and in the
-// 7.3 print modes (stack, handle, stack_handle). One printer per thread (its scratch space and
-// its caches of flag texts are its own); the stack depot and memcg lines may be shared.
+// 7.3 print modes (stack, handle, stack_handle). One printer per thread (its caches of flag
+// texts and of answers are its own); the stack depot and memcg lines may be shared.
 #pragma once
 
 #include "filter.h"
