@@ -19,6 +19,10 @@
 
 namespace {
 
+// The running kernel, and its BTF.
+constexpr const char* kLiveCore = "/proc/kcore";
+constexpr const char* kLiveBtf = "/sys/kernel/btf/vmlinux";
+
 constexpr const char* kExamples = R"(
 Examples:
   powner -c vmcore -s vmlinux                    the whole page_owner file
@@ -50,7 +54,7 @@ private:
 };
 
 struct Options {
-  std::string vmcore = "/proc/kcore", vmlinux, mode, nodes, output, stacks, filter;
+  std::string vmcore = kLiveCore, vmlinux, mode, nodes, output, stacks, filter;
   std::optional<uint64_t> threshold;
   unsigned threads = 0; // 0: default_walk_threads()
   bool force = false;
@@ -97,22 +101,25 @@ int run(const Options& opt) {
   using namespace powner;
   KdumpFile dump(opt.vmcore);
   const VmcoreInfo& info = dump.vmcoreinfo();
-  // Types from the vmlinux's DWARF, else from the kernel's own BTF, found through the dump's
-  // kallsyms (read first without types: the vmlinux table needs none).
+  // Types from the vmlinux's DWARF, else from the kernel's own BTF: the running kernel's file
+  // when reading it live, else the .BTF found through the dump's kallsyms (read first without
+  // types: the vmlinux table needs none).
   std::string no_dwarf = "no vmlinux given (-s)";
   std::unique_ptr<Types> types = opt.vmlinux.empty() ? nullptr : dwarf_types(opt, info, no_dwarf);
   NoTypes no_types;
   std::unique_ptr<KernelSymbols> bootstrap;
   if (!types) {
     bootstrap = std::make_unique<KernelSymbols>(dump, info, no_types);
+    bool live = opt.vmcore == kLiveCore && access(kLiveBtf, R_OK) == 0;
     try {
-      types = BtfTypes::from_dump(dump, *bootstrap);
+      types = live ? BtfTypes::from_file(kLiveBtf, bootstrap.get())
+                   : BtfTypes::from_dump(dump, *bootstrap);
     } catch (const Error& e) {
       throw Error(Status::NoDebugInfo, fmt::format("{}, and {}", no_dwarf, e.what()));
     }
     if (!opt.vmlinux.empty())
-      std::fprintf(stderr, "powner: warning: %s; types from the kernel's BTF in the dump\n",
-                   no_dwarf.c_str());
+      std::fprintf(stderr, "powner: warning: %s; types from the kernel's BTF %s\n",
+                   no_dwarf.c_str(), live ? "(/sys/kernel/btf/vmlinux)" : "in the dump");
   }
   Engine engine(dump, *types, info);
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
@@ -158,7 +165,7 @@ int main(int argc, char** argv) {
                  "through /proc/kcore");
   app.add_option("-s,--symbols", opt.vmlinux,
                  "vmlinux with DWARF debug info (or its debug-only file); without it, types come "
-                 "from the kernel's BTF in the dump");
+                 "from the kernel's BTF (in the dump, or /sys/kernel/btf/vmlinux)");
   app.add_option("-m,--mode", opt.mode, "print mode: stack (default), handle, stack_handle");
   app.add_option("-n,--nid", opt.nodes, "only pages of these NUMA nodes: a node list like 0,2-3");
   app.add_option("--filter", opt.filter,

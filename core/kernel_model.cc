@@ -312,12 +312,13 @@ void resolve_stack_depot(KernelModel& m, Resolver& r) {
     m.depot_pools = r.variable("stack_slabs", file).address;
   }
   if (auto n = t.variable("pools_num", file)) {
+    m.depot_pools_num_addr = n->address;
     m.depot_pools_num = static_cast<uint64_t>(r.read<int32_t>(n->address, "pools_num"));
   } else {
     // 6.1 keeps the highest used slab index.
-    m.depot_pools_num = static_cast<uint64_t>(r.read<int32_t>(
-                            r.variable("depot_index", file).address, "depot_index")) +
-                        1;
+    m.depot_pools_num_addr = r.variable("depot_index", file).address;
+    m.depot_pools_num =
+        static_cast<uint64_t>(r.read<int32_t>(m.depot_pools_num_addr, "depot_index")) + 1;
   }
   const std::string_view rec = "struct stack_record";
   m.rec_size_off = r.offset(rec, "size");

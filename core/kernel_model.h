@@ -93,8 +93,9 @@ struct KernelModel {
   bool depot_pool_index_plus_1 = true; // 6.12+; 6.1: slabindex + valid bit
   unsigned handle_index_bits = 17, handle_offset_bits = 10, handle_valid_bit = 0;
   unsigned depot_stack_align = 4;
-  uint64_t depot_pools = 0; // address of the pool pointer array
-  uint64_t depot_pools_num = 0;
+  uint64_t depot_pools = 0;          // address of the pool pointer array
+  uint64_t depot_pools_num = 0;      // when the model was read; a live kernel adds pools
+  uint64_t depot_pools_num_addr = 0; // pools_num (6.1: depot_index, the last index used)
   uint64_t rec_size_off = 0, rec_entries_off = 0, rec_handle_off = 0;
   std::optional<uint64_t> rec_count_off; // refcount (6.12+)
   uint64_t rec_max_entries = 64;

@@ -130,29 +130,4 @@ PageOwnerLookup lookup_page_owner(Memory& mem, const KernelModel& m, uint64_t pf
   return result;
 }
 
-std::vector<uint64_t> fetch_stack(Memory& mem, const KernelModel& m, StackDepot& depot,
-                                  uint32_t handle, bool* bad) {
-  if (bad) *bad = false;
-  if (!handle) return {};
-  auto fail = [&]() {
-    if (bad) *bad = true;
-    return std::vector<uint64_t>{};
-  };
-  // depot_fetch_stack(): the decoding of StackDepot's handles.
-  uint64_t index = handle & ((1ULL << m.handle_index_bits) - 1);
-  uint64_t offset = ((handle >> m.handle_index_bits) & ((1ULL << m.handle_offset_bits) - 1))
-                    << m.depot_stack_align;
-  if (m.depot_pool_index_plus_1) {
-    if (index == 0) return fail();
-    index -= 1;
-  }
-  if (index >= m.depot_pools_num) return fail();
-  auto pool = read_value<uint64_t>(mem, m.depot_pools + 8 * index);
-  if (!pool || !*pool) return fail();
-  auto rec = depot.read_record(*pool + offset);
-  if (!rec) return fail();
-  if (rec->count && *rec->count == 0) return {}; // refcount 0: a use after stack_depot_put()
-  return std::move(rec->entries);
-}
-
 } // namespace powner

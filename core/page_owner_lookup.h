@@ -1,6 +1,6 @@
 // page_owner as data, for hosts that hand records to their users (the drgn plugin) rather than
-// print them: read_page_owner()'s records pulled a batch at a time, one page's page_owner as
-// __dump_page_owner() reads it, and a stack as stack_depot_fetch() returns it.
+// print them: read_page_owner()'s records pulled a batch at a time, and one page's page_owner as
+// __dump_page_owner() reads it (its stack: StackDepot::fetch()).
 #pragma once
 
 #include "filter.h"
@@ -53,11 +53,5 @@ struct PageOwnerLookup {
 };
 
 PageOwnerLookup lookup_page_owner(Memory& mem, const KernelModel& model, uint64_t pfn);
-
-// stack_depot_fetch(): the frames of handle, none when the kernel would return none (handle 0,
-// a pool index out of range, no pool, refcount 0). bad is set when the handle or its record
-// cannot be used (garbage, or memory missing from the dump), as StackDepot::text() reports it.
-std::vector<uint64_t> fetch_stack(Memory& mem, const KernelModel& model, StackDepot& depot,
-                                  uint32_t handle, bool* bad = nullptr);
 
 } // namespace powner

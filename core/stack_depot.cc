@@ -16,10 +16,15 @@ std::optional<uint64_t> StackDepot::record_address(uint32_t handle, bool* bad, b
   if (m.depot_pool_index_plus_1) {
     if (index == 0) return *bad = true, std::nullopt; // pool_index_plus_1 == 0: never valid
     index -= 1;
-    if (index >= m.depot_pools_num) return *bad = true, std::nullopt;
-  } else if (index >= m.depot_pools_num) { // 6.1: slabindex > depot_index
-    return *bad = true, std::nullopt;
   }
+  // 6.1: slabindex > depot_index. A running kernel may have opened pools since the count was
+  // read (stacks saved while we walk, our own among them): read it again before refusing.
+  if (index >= pools_num_ && m.depot_pools_num_addr) {
+    if (auto now = read_value<int32_t>(mem_, m.depot_pools_num_addr); now && *now > 0)
+      pools_num_ = std::max<uint64_t>(pools_num_, static_cast<uint64_t>(*now) +
+                                                      (m.depot_pool_index_plus_1 ? 0 : 1));
+  }
+  if (index >= pools_num_) return *bad = true, std::nullopt;
   auto pool = read_value<uint64_t>(mem_, m.depot_pools + 8 * index);
   if (!pool) return *bad = *unavailable = true, std::nullopt; // not in the dump
   if (!*pool) return *bad = true, std::nullopt;               // the kernel WARNs, prints nothing
@@ -54,6 +59,23 @@ bool StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& en
     out += '\n';
   }
   return known;
+}
+
+std::vector<uint64_t> StackDepot::fetch(uint32_t handle, bool* bad) {
+  bool is_bad = false, unavailable = false;
+  std::vector<uint64_t> frames;
+  if (handle) {
+    std::lock_guard lock(mu_);
+    if (auto addr = record_address(handle, &is_bad, &unavailable)) {
+      auto rec = read_record(*addr);
+      if (!rec)
+        is_bad = true;
+      else if (!rec->count || *rec->count != 0) // refcount 0: a use after stack_depot_put()
+        frames = std::move(rec->entries);
+    }
+  }
+  if (bad) *bad = is_bad;
+  return frames;
 }
 
 const std::string& StackDepot::text(uint32_t handle, bool* bad, bool* unavailable) {

@@ -27,7 +27,7 @@ struct StackRecord {
 class StackDepot {
 public:
   StackDepot(Memory& mem, const KernelModel& model, const KernelSymbols& symbols)
-      : mem_(mem), model_(model), symbols_(symbols) {}
+      : mem_(mem), model_(model), symbols_(symbols), pools_num_(model.depot_pools_num) {}
 
   // What stack_depot_snprint(handle) prints: one " %pS\n" line per frame, or nothing when
   // the kernel would print nothing (bad pool index, no pool, refcount 0). bad is set when
@@ -36,6 +36,10 @@ public:
   // what it needs: the record (missing, or an impossible size) or its frames' symbols.
   // The text stays valid as long as the StackDepot.
   const std::string& text(uint32_t handle, bool* bad = nullptr, bool* unavailable = nullptr);
+
+  // stack_depot_fetch(): the frames of handle, none when the kernel would return none (handle 0,
+  // a pool index out of range, no pool, refcount 0). bad as for text(). Not cached.
+  std::vector<uint64_t> fetch(uint32_t handle, bool* bad = nullptr);
 
   // The record at addr (page_owner_stacks walks records, not handles).
   std::optional<StackRecord> read_record(uint64_t addr);
@@ -54,7 +58,8 @@ private:
   Memory& mem_;
   const KernelModel& model_;
   const KernelSymbols& symbols_;
-  std::mutex mu_;                              // guards cache_
+  std::mutex mu_;                              // guards cache_ and pools_num_
+  uint64_t pools_num_;                         // grows on a running kernel
   std::unordered_map<uint32_t, Cached> cache_; // never erased from: its texts stay put
 };
 

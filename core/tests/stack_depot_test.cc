@@ -95,6 +95,29 @@ TEST(StackDepot, GarbageHandlesAreBadNotFatal) {
   EXPECT_TRUE(bad);
 }
 
+// A running kernel (/proc/kcore) opens pools while powner walks: a handle beyond the count read
+// at the start is looked up again before it is called garbage.
+TEST(StackDepot, ReadsThePoolCountAgainForAHandleBeyondIt) {
+  constexpr uint64_t kPoolsNum = 0xffff800000100800;
+  Depot d;
+  d.model = model_612();
+  d.model.depot_pools_num = 1; // read when pool 1 did not exist yet
+  d.model.depot_pools_num_addr = kPoolsNum;
+  d.mem.put_value<int32_t>(kPoolsNum, 2); // ...opened since
+  d.mem.put_value<uint64_t>(kPools, kPool0);
+  d.mem.put_value<uint64_t>(kPools + 8, kPool1);
+  uint32_t handle = 2 | (0x1u << 17);
+  put_record_612(d.mem, kPool1 + 0x10, handle, 1, {0xffffffff81000000});
+  d.start();
+  bool bad = true;
+  EXPECT_EQ(d.depot->text(handle, &bad), " 0xffffffff81000000\n");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(d.depot->fetch(handle, &bad), std::vector<uint64_t>{0xffffffff81000000});
+  EXPECT_FALSE(bad);
+  d.depot->text(3 | (0x1u << 17), &bad); // pool 2: still beyond the count
+  EXPECT_TRUE(bad);
+}
+
 TEST(StackDepot, WhatTheDumpLacksIsUnavailableWhatTheKernelRejectsIsNot) {
   Depot d;
   d.model = model_612();

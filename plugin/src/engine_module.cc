@@ -272,7 +272,7 @@ public:
     auto it = d.stacks.find(handle);
     if (it != d.stacks.end()) return it->second;
     bool bad = false;
-    std::vector<uint64_t> entries = fetch_stack(mem_, d.engine.model(), d.depot, handle, &bad);
+    std::vector<uint64_t> entries = d.depot.fetch(handle, &bad);
     py::tuple frames(entries.size());
     for (size_t i = 0; i < entries.size(); i++) {
       std::string ps;

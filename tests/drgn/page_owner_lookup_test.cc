@@ -4,7 +4,7 @@
 // - PageOwnerCursor's batches hold exactly the records of one PageOwnerWalk::run(), in order,
 //   with and without a node filter;
 // - lookup_page_owner() finds every walked record, field for field, as allocated;
-// - fetch_stack() gives the frames of StackDepot::text() for every handle the records use.
+// - StackDepot::fetch() gives the frames of StackDepot::text() for every handle the records use.
 #include "fixture_dumps.h"
 #include "page_owner_lookup.h"
 
@@ -103,14 +103,14 @@ TEST_F(PageOwnerLookupTest, FetchStackIsTheDepotText) {
     handles.erase(0); // "no stack": the kernel never fetches it (6.1's text() would decode it)
     for (auto [handle, _] : handles) {
       bool bad = false, text_bad = false;
-      std::vector<uint64_t> entries = fetch_stack(*d.file, m, depot, handle, &bad);
+      std::vector<uint64_t> entries = depot.fetch(handle, &bad);
       const std::string& text = depot.text(handle, &text_bad);
       std::string frames;
       depot.append_frames(frames, entries);
       EXPECT_EQ(frames, text) << d.name << " handle " << handle;
       EXPECT_EQ(bad, text_bad) << d.name << " handle " << handle;
     }
-    EXPECT_TRUE(fetch_stack(*d.file, m, depot, 0).empty());
+    EXPECT_TRUE(depot.fetch(0).empty());
   }
 }
 
