@@ -1,6 +1,7 @@
 #include "kdump_file.h"
 
 #include "error.h"
+#include "kcore_segments.h"
 
 #include <bit>
 #include <cerrno>
@@ -255,6 +256,11 @@ void KdumpFile::open(const std::string& path, const KdumpFile* same) {
     throw Error(Status::NotADump,
                 path + ": not a kernel dump (" + (why ? why : "unknown format") + ")");
   }
+  // A running kernel's memory changes under us: read() takes it straight from the file, never
+  // from libkdumpfile's page cache, which cannot be emptied (a stack saved after its pool page
+  // was cached would read as that page's old bytes).
+  if (KcoreSegments::is_live(fd_))
+    live_ = same ? same->live_ : std::make_shared<const KcoreSegments>(fd_, path);
   // Memory that the dump does not hold is an error, never silent zeros.
   kdump_attr_t off{};
   off.type = KDUMP_NUMBER;
@@ -337,6 +343,9 @@ bool KdumpFile::holds(uint64_t addr, size_t len) {
 }
 
 bool KdumpFile::read(uint64_t addr, void* out, size_t len) {
+  // Not every mapped address has a segment of its own (kcore gives the vmemmap of System RAM
+  // only): what the segments lack, libkdumpfile finds through the page tables.
+  if (live_ && live_->read(fd_, addr, out, len)) return true;
   if (!holds(addr, len)) return false;
   size_t got = len;
   if (kdump_read(ctx_, KDUMP_KVADDR, addr, out, &got) != KDUMP_OK) {

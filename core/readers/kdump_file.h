@@ -16,6 +16,8 @@ struct _addrxlat_sys;
 
 namespace powner {
 
+class KcoreSegments;
+
 class KdumpFile final : public Memory {
 public:
   // Opens path; throws powner::Error with a one-line reason on failure.
@@ -41,6 +43,7 @@ public:
 
   const VmcoreInfo& vmcoreinfo() const { return vmcoreinfo_; }
   const std::string& format() const { return format_; } // "diskdump", "elf", ...
+  bool live() const { return live_ != nullptr; }        // a running kernel (/proc/kcore)
 
 private:
   struct Truncation;
@@ -54,6 +57,7 @@ private:
   int fd_ = -1;
   VmcoreInfo vmcoreinfo_;
   std::string format_;
+  std::shared_ptr<const KcoreSegments> live_; // a running kernel's: read() reads it now
   // Which pages the file holds, by machine physical frame, and the translation to get there.
   _kdump_bmp* pagemap_ = nullptr;
   _addrxlat_ctx* xlat_ctx_ = nullptr;
