@@ -14,20 +14,24 @@
 #     --dump METHOD      kdump (crashkernel + makedumpfile in the crash kernel, default)
 #                        | qemu (QMP dump-guest-memory, filtered with makedumpfile on the host)
 #     --work DIR         build folder, reused between runs (default ~/.cache/powner/fixtures)
+#     --kcore BUILD      instead of a dump: powner (BUILD/cli/powner) run inside the guest on
+#                        /proc/kcore between two reads of page_owner; writes SETDIR/NAME/ with
+#                        the captures (tests/kcore/check_kcore.py checks them) and no dump
 # Run by hand; never by the test suite. See tests/vmcores/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ver=7.3 patches="" topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
+kcore="" ver=7.3 patches="" topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
 while [ $# -gt 2 ]; do
 	case $1 in
 		--kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
 		--mem) mem=$2 ;; --dump) dump=$2 ;; --dumps) dumps=$2 ;; --work) work=$2 ;;
+		--kcore) kcore=$(realpath "$2") dump=none ;;
 		*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
 done
-[ $# -eq 2 ] || { sed -n '2,18p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,21p' "$0"; exit 2; }
 set_dir=$(realpath -m "$1") name=$2
 out=$set_dir/$name
 log() { echo "mkfixture: $*" >&2; }
@@ -47,11 +51,12 @@ cp -r "$here/guest/po_mod" "$g/"
 make -s -C "$src" M="$g/po_mod" modules >/dev/null
 gcc -O2 -static -Wall -o "$g/po_work" "$here/guest/po_work.c"
 gcc -O2 -static -Wall -pthread -o "$g/po_capture" "$here/guest/po_capture.c"
-"$here/mkinitramfs.sh" "$g" "$src/arch/x86/boot/bzImage" "$here/guest"
+GUEST_POWNER=${kcore:+$kcore/cli/powner} "$here/mkinitramfs.sh" "$g" "$src/arch/x86/boot/bzImage" "$here/guest"
 
 # 3-4. boot, capture, dump; split the captures, rebuild the dumps, check them. A page whose
 # state changed between the last read and the crash spoils the fixture: try again.
 want() { case ",$dumps," in *",$1,"*) return 0;; esac; return 1; }
+[ -z "$kcore" ] || { . "$here/kcore-capture.sh"; exit; }
 attempt() {
 	rm -rf "$out"; mkdir -p "$out"
 	local t0; t0=$(date +%s)

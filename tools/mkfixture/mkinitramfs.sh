@@ -4,7 +4,8 @@
 #   DIR/initramfs.cpio.gz  busybox + kexec + workload + capture + the crash kernel payload
 #   mkinitramfs.sh DIR BZIMAGE GUESTSRC
 # GUESTSRC has init and init-kdump. env: GUEST_BINS (programs in DIR for /bin, default
-# "po_work po_capture"), GUEST_MODULE (module in DIR for /, default po_mod/po_mod.ko; empty: none)
+# "po_work po_capture"), GUEST_MODULE (module in DIR for /, default po_mod/po_mod.ko; empty: none),
+# GUEST_POWNER (a powner binary for /bin/powner, with its shared libraries; default none)
 set -euo pipefail
 dir=$1 bzimage=$2 gsrc=$3
 # a dynamic binary with its shared libraries at the same paths
@@ -34,5 +35,8 @@ for b in ${GUEST_BINS-po_work po_capture}; do cp "$dir/$b" "$r/bin/"; done
 module=${GUEST_MODULE-po_mod/po_mod.ko}
 [ -z "$module" ] || cp "$dir/$module" "$r/$(basename "$module")"
 copy_bin "$r" /usr/sbin/kexec /bin/kexec
+if [ -n "${GUEST_POWNER:-}" ]; then
+	copy_bin "$r" "$GUEST_POWNER" /bin/powner; strip --strip-debug "$r/bin/powner"
+fi
 cp "$bzimage" "$r/kdump/bzImage"; cp "$dir/kdump.cpio.gz" "$r/kdump/capture.cpio.gz"
 pack "$r" "$dir/initramfs.cpio.gz"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Boot a fixture guest under QEMU (TCG) and collect what it sends over virtio-serial.
-#   run-guest.sh --topology numa2|numa3-memless --mem SIZE --dump kdump|qemu [--dumps d31,d23,elf]
-#                BZIMAGE INITRD OUTDIR
+#   run-guest.sh --topology numa2|numa3-memless --mem SIZE --dump kdump|qemu|none
+#                [--dumps d31,d23,elf] BZIMAGE INITRD OUTDIR
+# --dump none: the capture is powner on /proc/kcore (the guest's fixture_kcore=1), no dump.
 # OUTDIR gets console.log, capture.shm (the guest's captures, through ivshmem: nothing
 # crosses the guest kernel between the reads and the dump), the dump streams
 # (vmcore.*.flat) or vmcore.qemu.elf, and timings.txt.
@@ -27,6 +28,7 @@ for p in vmcore.d31.flat vmcore.d23.flat vmcore.d31.elf.flat dmesg.txt; do
 done
 cmdline="console=ttyS0 page_owner=on panic=-1 numa_balancing=disable"
 [ "$dump" = kdump ] && cmdline="$cmdline crashkernel=128M fixture_kdump=1 fixture_dumps=$dumps"
+[ "$dump" = none ] && cmdline="$cmdline fixture_kcore=1"
 t0=$(date +%s.%N)
 qemu-system-x86_64 -M q35 -accel tcg -cpu max,la57=off -m "$mem" \
 	-smp $smp,sockets=$smp,cores=1,threads=1 "${numa[@]}" \
@@ -45,7 +47,9 @@ while [ "$(head -c 10 "$out/capture.shm" 2>/dev/null | tr -d '\0')" != POWNER-SH
 	sleep 0.5
 done
 printf 'boot to end of capture: %.1f s\n' "$(elapsed)" | tee "$out/timings.txt"
-if [ "$dump" = kdump ]; then
+if [ "$dump" = none ]; then
+	kill $qpid; wait $qpid || true
+elif [ "$dump" = kdump ]; then
 	wait $qpid || true
 	grep -q FIXTURE-KDUMP-DONE "$out/console.log" || { echo "the crash kernel did not finish" >&2; exit 1; }
 	printf 'boot to end of kdump: %.1f s\n' "$(elapsed)" | tee -a "$out/timings.txt"

@@ -48,8 +48,9 @@ def record_counts(text):
 def main():
     p = argparse.ArgumentParser()
     for opt in ("out", "set", "kernel", "release", "vmlinux", "source", "patches", "topology", "mem",
-                "dump", "workload", "command", "changed_after_capture"):
+                "dump", "workload", "command", "changed_after_capture", "config", "powner"):
         p.add_argument("--" + opt.replace("_", "-"), dest=opt, default="")
+    p.add_argument("--kcore", action="store_true")
     a = p.parse_args()
     def describe(folder):
         return {n: {"size": os.path.getsize(os.path.join(folder, n)),
@@ -57,6 +58,9 @@ def main():
                 for n in sorted(os.listdir(folder)) if os.path.isfile(os.path.join(folder, n))}
     files = describe(a.out)
     files.pop("manifest.json", None)
+    if a.kcore:
+        write(a.out, kcore_manifest(a, files, describe(os.path.join(a.out, "captures"))))
+        return
     full = os.path.join(a.out, "captures", "page_owner.txt")
     manifest = {
         "kernel": a.kernel,
@@ -80,7 +84,34 @@ def main():
         "files": files,
         "captures": describe(os.path.join(a.out, "captures")),
     }
-    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+    write(a.out, manifest)
+
+def kcore_manifest(a, files, captures):
+    """powner on /proc/kcore in the guest: no dump, so no vmlinux is kept; the kernel is the
+    set's configuration (a build of it, whose build id is given)."""
+    config_sha = sha256(a.config)
+    set_config = os.path.join(a.set, "config")
+    return {
+        "kernel": a.kernel,
+        "release": a.release,
+        "build_id": build_id(a.vmlinux),
+        "source_package": a.source,
+        "patches": sorted(os.listdir(a.patches)) if a.patches else [],
+        "config_sha256": config_sha,
+        "config": os.path.relpath(set_config, a.out) if os.path.exists(set_config) and sha256(set_config) == config_sha else None,
+        "topology": a.topology,
+        "memory": a.mem,
+        "capture": "powner on /proc/kcore between two reads of page_owner (po_capture's kcore item)",
+        "powner": a.powner,
+        "workload": os.path.basename(a.workload) + " sha256 " + sha256(a.workload),
+        "command": a.command,
+        "record_counts": record_counts(open(os.path.join(a.out, "captures", "kcore.after.txt"), errors="replace").read()),
+        "files": files,
+        "captures": captures,
+    }
+
+def write(out, manifest):
+    with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
 

@@ -5,6 +5,10 @@
 //   filter NAME COMMAND...       open page_owner read-write, write COMMAND, read to the end
 //   reject NAME COMMAND...       open page_owner read-write, write COMMAND, record the errno
 //   full NAME                    plain reads A, B, C of page_owner; A is kept, all must agree
+//   kcore NAME PROGRAM ARGS...   PROGRAM (powner on /proc/kcore) run twice to settle its own
+//                                file pages, then: page_owner read (NAME.before), PROGRAM run
+//                                with its output piped here (NAME, NAME.stderr), page_owner read
+//                                again right after it exits (NAME.after); done last
 // Every capture is stored in SHM as "POWNER-FRAME <name> <length>\n<bytes>" from offset 4096;
 // the last frame, "results", has one line per capture ("<name> ok <bytes>" or "<name> errno
 // <n> <text>"); offset 0 gets "POWNER-SHM <end>\n" once everything is stored.
@@ -16,14 +20,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_ITEMS 96
@@ -32,7 +39,7 @@
 #define PAGE_OWNER "/sys/kernel/debug/page_owner"
 #define THRESHOLD "/sys/kernel/debug/page_owner_stacks/count_threshold"
 
-enum what { VIEW, FILTER, REJECT, FULL };
+enum what { VIEW, FILTER, REJECT, FULL, KCORE };
 /* fd[0] for the capture, fd[1] for the re-read: debugfs attribute files cannot seek */
 struct item { enum what what; char name[64]; char arg[256]; long threshold; int fd[2];
 	      long len; unsigned long long hash; };
@@ -42,6 +49,17 @@ static struct item items[MAX_ITEMS];
 static int nitems, sysrq_fd = -1;
 static int threshold_fds[MAX_THRESHOLD_WRITES], nthreshold_fds, threshold_used;
 static char *buf_x, *buf_y, *results;
+/* the kcore item: the program's argv, and for each run (two warm-ups, then the real one) its
+ * stdout and stderr pipes and spawn actions, all made before the first read */
+#define KCORE_RUNS 3
+#define MAX_ARGS 16
+#define ERR_SIZE (1L << 20)
+static char *buf_err;
+static int kcore_planned;
+static char *kcore_argv[MAX_ARGS + 1];
+static int kcore_pipes[KCORE_RUNS][2][2];
+static posix_spawn_file_actions_t kcore_actions[KCORE_RUNS];
+extern char **environ;
 static int full_c_fd = -1;
 static size_t results_len;
 
@@ -105,6 +123,20 @@ static void set_threshold(long t)
 		fail("count_threshold: %s", strerror(errno));
 }
 
+/* Pipes and spawn actions for every run of the kcore program, made up front: nothing the
+ * capture process does between the reads may allocate. */
+static void prepare_kcore_runs(void)
+{
+	for (int r = 0; r < KCORE_RUNS; r++) {
+		posix_spawn_file_actions_t *a = &kcore_actions[r];
+		for (int k = 0; k < 2; k++)
+			if (pipe2(kcore_pipes[r][k], O_CLOEXEC)) fail("pipe: %s", strerror(errno));
+		posix_spawn_file_actions_init(a);
+		posix_spawn_file_actions_adddup2(a, kcore_pipes[r][0][1], 1);
+		posix_spawn_file_actions_adddup2(a, kcore_pipes[r][1][1], 2);
+	}
+}
+
 static void parse_plan(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -131,12 +163,84 @@ static void parse_plan(const char *path)
 		} else if (!strcmp(kind, "full")) {
 			it->what = FULL;
 			for (int k = 0; k < 2; k++) it->fd[k] = open(PAGE_OWNER, O_RDONLY);
+		} else if (!strcmp(kind, "kcore")) {
+			it->what = KCORE;
+			snprintf(it->arg, sizeof it->arg, "%s", rest);
+			int argc = 0;
+			for (char *tok = strtok(it->arg, " "); tok; tok = strtok(NULL, " "))
+				if (argc < MAX_ARGS) kcore_argv[argc++] = tok;
+			if (!argc) fail("kcore needs a program");
+			prepare_kcore_runs();
+			kcore_planned = 1;
+			for (int k = 0; k < 2; k++) it->fd[k] = open(PAGE_OWNER, O_RDONLY);
 		} else {
 			fail("unknown plan item %s", kind);
 		}
 		if (it->fd[0] < 0 || it->fd[1] < 0) fail("open for %s: %s", name, strerror(errno));
 	}
 	fclose(f);
+}
+
+/* Run the kcore program (run r), its stdout into out (up to BUF_SIZE) and its stderr into err
+ * (up to ERR_SIZE); returns its wait status, its pid in *pid. It runs on every CPU, as a user's would. */
+static int run_kcore(int r, char *out, long *out_len, char *err, long *err_len, pid_t *pid)
+{
+	cpu_set_t all, one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++) CPU_SET(c, &all);
+	sched_setaffinity(0, sizeof all, &all);
+	int e = posix_spawn(pid, kcore_argv[0], &kcore_actions[r], NULL, kcore_argv, environ);
+	sched_setaffinity(0, sizeof one, &one);
+	if (e) fail("spawn %s: %s", kcore_argv[0], strerror(e));
+	close(kcore_pipes[r][0][1]);
+	close(kcore_pipes[r][1][1]);
+	struct pollfd p[2] = {{kcore_pipes[r][0][0], POLLIN, 0}, {kcore_pipes[r][1][0], POLLIN, 0}};
+	char *dst[2] = {out, err};
+	long *len[2] = {out_len, err_len}, cap[2] = {(long)BUF_SIZE, ERR_SIZE};
+	*out_len = *err_len = 0;
+	for (int open_ends = 2; open_ends;) {
+		if (poll(p, 2, -1) < 0) { if (errno == EINTR) continue; fail("poll: %s", strerror(errno)); }
+		for (int k = 0; k < 2; k++) {
+			if (!p[k].revents) continue;
+			ssize_t n = 0;
+			if (*len[k] < cap[k]) n = read(p[k].fd, dst[k] + *len[k], (size_t)(cap[k] - *len[k]));
+			if (n > 0) { *len[k] += n; continue; }
+			if (n < 0 && errno == EINTR) continue;
+			if (n < 0 || *len[k] >= cap[k]) fail("kcore output: %s", n < 0 ? strerror(errno) : "too long");
+			close(p[k].fd);
+			p[k].fd = -1;
+			open_ends--;
+		}
+	}
+	int status;
+	while (waitpid(*pid, &status, 0) < 0)
+		if (errno != EINTR) fail("waitpid: %s", strerror(errno));
+	return status;
+}
+
+static void capture_kcore(struct item *it)
+{
+	char name[96];
+	long before, out_len, err_len, after;
+	pid_t pid;
+	int status;
+	before = slurp(it->fd[0], buf_x);
+	if (before < 0) fail("page_owner: %s", strerror((int)-before));
+	snprintf(name, sizeof name, "%s.before", it->name);
+	frame(name, buf_x, (size_t)before);
+	status = run_kcore(KCORE_RUNS - 1, buf_x, &out_len, buf_err, &err_len, &pid);
+	after = slurp(it->fd[1], buf_y);  /* right after it exits: nothing in between */
+	if (after < 0) fail("page_owner: %s", strerror((int)-after));
+	frame(it->name, buf_x, (size_t)out_len);
+	snprintf(name, sizeof name, "%s.stderr", it->name);
+	frame(name, buf_err, (size_t)err_len);
+	snprintf(name, sizeof name, "%s.after", it->name);
+	frame(name, buf_y, (size_t)after);
+	note("%s pid %d\n", it->name, (int)pid);
+	note("%s status %d\n", it->name, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	note("%s ok %ld\n", it->name, out_len);
 }
 
 /* Adding F_SEAL_WRITE to a memfd whose page sits in another CPU's LRU batch makes the
@@ -225,8 +329,17 @@ int main(int argc, char **argv)
 	buf_x = huge_buffer(BUF_SIZE);
 	buf_y = huge_buffer(BUF_SIZE);
 	results = huge_buffer(1 << 20);
+	if (kcore_planned) buf_err = huge_buffer(ERR_SIZE);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE)) fail("mlockall: %s", strerror(errno));
 
+	/* the kcore program's warm-up runs: its binary's and libraries' page-cache pages get
+	 * their LRU state (referenced, active) now, not between the reads */
+	for (int r = 0; kcore_planned && r < KCORE_RUNS - 1; r++) {
+		long out_len, err_len;
+		pid_t pid;
+		int status = run_kcore(r, buf_x, &out_len, buf_err, &err_len, &pid);
+		note("warm-up %d status %d output %ld\n", r, WIFEXITED(status) ? WEXITSTATUS(status) : -1, out_len);
+	}
 	drain_lru_batches();
 	sleep(3);  /* the drain thread's stack and task are freed through RCU: let that finish */
 
@@ -262,6 +375,8 @@ int main(int argc, char **argv)
 		long c = slurp(full_c_fd, buf_y);
 		note("%s A==C %s\n", it->name, a == c && !memcmp(buf_x, buf_y, (size_t)a) ? "yes" : "no");
 	}
+	for (int i = 0; i < nitems; i++)  /* last: it changes what the others read */
+		if (items[i].what == KCORE) capture_kcore(&items[i]);
 	frame("results", results, results_len);
 	char head[64];
 	int h = snprintf(head, sizeof head, "POWNER-SHM %zu\n", shm_pos);
