@@ -30,6 +30,8 @@ Examples:
   powner -c vmcore -s vmlinux -n 0,2-3 -o po.txt nodes 0, 2 and 3, into po.txt
   powner -c vmcore -s vmlinux --stacks stacks --threshold 100
                                                  stacks holding at least 100 pages
+  powner -c vmcore -m stack_handle               no vmlinux: types from the dump's BTF
+  powner -n 1 -o po.txt                          the running kernel (/proc/kcore), as root
 )";
 
 // Progress on stderr, only when it is a terminal.
