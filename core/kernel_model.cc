@@ -3,6 +3,7 @@
 #include "error.h"
 #include "memory_reads.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <fmt/format.h>
@@ -142,10 +143,14 @@ void resolve_flags_layout(KernelModel& m, Resolver& r) {
       zones_shift + lru_gen_width + sections_width + nodes_shift <= room ? nodes_shift : 0;
   unsigned last_cpupid_shift = 0;
   if (t.member("struct task_struct", "numa_scan_seq")) { // CONFIG_NUMA_BALANCING
-    // NR_CPUS entries; without the variable's type (BTF), its extent in kallsyms (exact unless
-    // alignment padding follows it).
+    // NR_CPUS entries. Without the variable's type (BTF): its extent in kallsyms, which
+    // alignment padding may lengthen, bounded by struct cpumask's bits (NR_CPUS rounded up to
+    // whole longs: the same order_base_2 from 64 CPUs on).
     auto cpus = t.variable("__per_cpu_offset");
     uint64_t nr_cpus = cpus ? (cpus->array_length ? cpus->array_length : cpus->size / 8) : 1;
+    if (cpus && !cpus->array_length)
+      if (auto mask = t.size_of("struct cpumask"); mask && *mask)
+        nr_cpus = std::min(nr_cpus, *mask * 8);
     last_cpupid_shift = 8 + order_base_2(nr_cpus ? nr_cpus : 1);
   }
   unsigned kasan_width = 0; // KASAN tags exist on arm64 only
