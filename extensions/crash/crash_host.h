@@ -22,6 +22,10 @@ extern "C" {
  * (excluded from the dump, unmapped); never prints. */
 int powner_crash_read(uint64_t addr, void* buf, size_t len);
 
+/* The dump file crash reads (for the engine's own readers on other threads), or NULL when crash
+ * reads a live system or a remote dump. */
+const char* powner_crash_dumpfile(void);
+
 /* Runs one gdb command. On success returns 1 and its output, NUL-terminated and malloc'd, in
  * *out (the caller frees it); 0 when gdb reports an error (nothing printed). */
 int powner_crash_gdb(const char* command, char** out);

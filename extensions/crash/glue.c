@@ -21,7 +21,7 @@ static void cmd_powner(void);
 static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
-    "[-m mode] [-n nodelist] [--filter command] [-o file]\n"
+    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n"
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
@@ -40,6 +40,9 @@ static char* help_powner[] = {
     "                 a filter command as written to the page_owner file, such as",
     "                 \"mode=handle nid=0-1\"; applied after -m and -n.",
     "        -o file  write to file instead of the output stream.",
+    "     -j threads  threads reading the dump file (default: the CPUs available;",
+    "                 the output is the same). They open the dump file themselves;",
+    "                 crash's own reads serve when they cannot.",
     "  --stacks view  print a page_owner_stacks view instead: \"stacks\"",
     "                 (show_stacks), \"handles\" (show_handles) or",
     "                 \"stacks_handles\" (show_stacks_handles), on kernels that have",
@@ -150,6 +153,10 @@ static void cmd_powner(void) {
 
 int powner_crash_read(uint64_t addr, void* buf, size_t len) {
   return readmem(addr, KVADDR, buf, (long)len, "powner", RETURN_ON_ERROR | QUIET) ? 1 : 0;
+}
+
+const char* powner_crash_dumpfile(void) {
+  return DUMPFILE() && !REMOTE_DUMPFILE() ? pc->dumpfile : NULL;
 }
 
 int powner_crash_gdb(const char* command, char** out) {

@@ -3,6 +3,8 @@
 #include "crash_types.h"
 #include "engine.h"
 #include "error.h"
+#include "kdump_file.h"
+#include "parallel_walk.h"
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace powner::crash {
 namespace {
@@ -20,11 +23,36 @@ namespace {
 // Thrown to unwind a command that Ctrl-C or a closed pipe stopped.
 struct Interrupted {};
 
+// crash's memory on crash's thread. The walk's workers read the dump file themselves (the
+// powner command's reader; the engine checks that it reads what crash reads), and so do the
+// shared stack and memcg caches when a worker asks them (one at a time): crash's own reader
+// is not for other threads.
 class CrashMemory final : public Memory {
 public:
   bool read(uint64_t addr, void* out, size_t len) override {
-    return len == 0 || powner_crash_read(addr, out, len) != 0;
+    if (len == 0) return true;
+    if (file_ && std::this_thread::get_id() != crash_thread_) return file_->read(addr, out, len);
+    return powner_crash_read(addr, out, len) != 0;
   }
+  std::unique_ptr<Memory> clone() override { return file_ ? file_->clone() : nullptr; }
+
+  // Opens the dump file crash reads, if there is one libkdumpfile can read; once a session.
+  void open_dump_file() {
+    if (tried_) return;
+    tried_ = true;
+    if (const char* path = powner_crash_dumpfile()) {
+      try {
+        file_ = std::make_unique<KdumpFile>(path);
+      } catch (const Error&) {
+        // a format only crash reads: everything on crash's thread
+      }
+    }
+  }
+
+private:
+  std::thread::id crash_thread_ = std::this_thread::get_id();
+  std::unique_ptr<KdumpFile> file_;
+  bool tried_ = false;
 };
 
 // The VMCOREINFO keys the engine reads, from the dump's note as crash reads them.
@@ -86,6 +114,7 @@ Session* session = nullptr;
 struct Options {
   std::string mode, nodes, output, stacks, filter;
   std::optional<uint64_t> threshold;
+  unsigned threads = 0; // 0: default_walk_threads()
 };
 
 enum Outcome { kDone = 0, kUsage = 1, kHelp = 2 };
@@ -104,6 +133,7 @@ std::optional<Options> parse(int argc, char** argv, Outcome& outcome) {
   app.add_option("--stacks", opt.stacks)
       ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
   app.add_option("--threshold", opt.threshold);
+  app.add_option("-j,--threads", opt.threads)->check(CLI::Range(1, 1024));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,7 +192,9 @@ private:
 void run(const Options& opt) {
   if (!session) session = new Session;
   if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
+  session->memory.open_dump_file();
   Engine engine(session->memory, session->types, *session->vmcoreinfo);
+  engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
   if (powner_crash_interrupted()) throw Interrupted{};
 
   if (!opt.stacks.empty()) {
