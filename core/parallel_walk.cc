@@ -82,24 +82,25 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
   };
 
   // The workers' readers. The caller's own stays with the caller (and the caches of stacks and
-  // memcgs, which read through it under their locks).
+  // memcgs, which read through it under their locks). A host's own reader (crash's, drgn's) is
+  // slower than a clone of the dump file, so even one thread walks with a clone when it can.
   // A clone must read what the original reads (the memory section roots, say), or a walk would
   // take its failures for pages missing from the dump.
   std::vector<std::unique_ptr<Memory>> readers;
   const unsigned wanted = chunks > 1 ? threads_ : 1;
   uint64_t want = 0;
-  const bool original_reads = wanted > 1 && mem_.read(m_.mem_section, &want, sizeof want);
-  for (unsigned i = 0; wanted > 1 && i < wanted; i++) {
+  bool original_reads = false;
+  for (unsigned i = 0; i < wanted; i++) {
     auto reader = mem_.clone();
+    if (!reader) break;
+    if (i == 0) original_reads = mem_.read(m_.mem_section, &want, sizeof want);
     uint64_t got = 0;
-    if (!reader ||
-        (original_reads && !(reader->read(m_.mem_section, &got, sizeof got) && got == want)))
-      break;
+    if (original_reads && !(reader->read(m_.mem_section, &got, sizeof got) && got == want)) break;
     readers.push_back(std::move(reader));
   }
   if (readers.size() < 2) {
     KernelModel range = m_;
-    PageOwnerWalk walk(mem_, range);
+    PageOwnerWalk walk(readers.empty() ? mem_ : *readers.front(), range);
     for (uint64_t i = 0; i < chunks; i++) {
       Slot slot;
       walk_chunk(walk, range, i, slot);

@@ -1,6 +1,7 @@
 // ParallelWalk on every fixture dump: the same records, in the same order, with the same skip
 // counts as one PageOwnerWalk, whatever the number of threads and the chunk size; a reader that
-// cannot be cloned walks on the caller's thread; an exception from a chunk's work or its finish
+// cannot be cloned walks on the caller's thread, and one thread walks with a clone when the clone
+// reads what the host's reader reads; an exception from a chunk's work or its finish
 // stops the workers. And the engine's text is the same with 1, 2 and 3 threads.
 #include "fixture_dumps.h"
 #include "parallel_walk.h"
@@ -52,6 +53,38 @@ private:
   Memory& inner_;
 };
 
+// A debugger's slow reader of the dump, counting its reads, whose clones read the dump file
+// (as the crash and drgn hosts give); with wrong_root, the clones disagree about the memory
+// section roots.
+class HostReader final : public Memory {
+public:
+  HostReader(KdumpFile& file, uint64_t mem_section, bool wrong_root)
+      : file_(file), mem_section_(mem_section), wrong_root_(wrong_root) {}
+  bool read(uint64_t addr, void* out, size_t len) override {
+    reads++;
+    return file_.read(addr, out, len);
+  }
+  std::unique_ptr<Memory> clone() override {
+    auto c = file_.clone();
+    if (!wrong_root_) return c;
+    struct Wrong final : Memory {
+      Wrong(std::unique_ptr<Memory> in, uint64_t at) : inner(std::move(in)), root(at) {}
+      bool read(uint64_t addr, void* out, size_t len) override {
+        return addr != root && inner->read(addr, out, len);
+      }
+      std::unique_ptr<Memory> inner;
+      uint64_t root;
+    };
+    return std::make_unique<Wrong>(std::move(c), mem_section_);
+  }
+  uint64_t reads = 0;
+
+private:
+  KdumpFile& file_;
+  uint64_t mem_section_;
+  bool wrong_root_;
+};
+
 class ParallelWalkTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -98,6 +131,23 @@ TEST_F(ParallelWalkTest, UnclonableReaderWalksOnTheCallersThread) {
   size_t n = run_walk(walk, Filter{}).size();
   PageOwnerWalk(*d.file, d.engine->model()).run(Filter{}, [&](const PageRecord&) { want++; });
   EXPECT_EQ(n, want);
+}
+
+TEST_F(ParallelWalkTest, OneThreadWalksWithAClonedReaderWhenItReadsTheSame) {
+  auto& d = dumps_.front();
+  const KernelModel& m = d.engine->model();
+  size_t want = 0;
+  PageOwnerWalk(*d.file, m).run(Filter{}, [&](const PageRecord&) { want++; });
+  for (bool wrong_root : {false, true}) {
+    HostReader host(*d.file, m.mem_section, wrong_root);
+    ParallelWalk walk(host, m, 1, 1);
+    EXPECT_EQ(run_walk(walk, Filter{}).size(), want) << wrong_root;
+    // Right: the host read only the root to compare. Wrong: the host walked everything.
+    if (wrong_root)
+      EXPECT_GT(host.reads, 2u);
+    else
+      EXPECT_EQ(host.reads, 1u);
+  }
 }
 
 // Throws at the n-th record of all chunks together.
