@@ -5,6 +5,7 @@
 #include "error.h"
 #include "kdump_file.h"
 #include "parallel_walk.h"
+#include "reader_agreement.h"
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -22,6 +23,14 @@ namespace {
 // Thrown to unwind a command that Ctrl-C or a closed pipe stopped.
 struct Interrupted {};
 
+// readmem(): crash's own reader.
+class CrashReader final : public Memory {
+public:
+  bool read(uint64_t addr, void* out, size_t len) override {
+    return len == 0 || powner_crash_read(addr, out, len) != 0;
+  }
+};
+
 // crash's memory; or, when crash reads a dump file that libkdumpfile reads too and the two
 // agree on it, that file through the CLI's reader: several times faster than readmem() for the
 // walk's many small reads, and a reader the walk's worker threads can have copies of (crash's is
@@ -31,42 +40,26 @@ public:
   bool read(uint64_t addr, void* out, size_t len) override {
     if (len == 0) return true;
     if (file_) return file_->read(addr, out, len);
-    return powner_crash_read(addr, out, len) != 0;
+    return crash_.read(addr, out, len);
   }
   std::unique_ptr<Memory> clone() override { return file_ ? file_->clone() : nullptr; }
 
   // Opens the dump file crash reads, if there is one; once a session.
-  void open_dump_file() {
+  void open_dump_file(const VmcoreInfo& info) {
     if (tried_) return;
     tried_ = true;
     const char* path = powner_crash_dumpfile();
     if (!path) return; // a live system or a remote dump
     try {
       auto file = std::make_unique<KdumpFile>(path);
-      if (agrees(*file)) file_ = std::move(file);
+      if (readers_agree(*file, crash_, info)) file_ = std::move(file);
     } catch (const Error&) {
       // a format only crash reads
     }
   }
 
 private:
-  // Both readers give the same bytes where the engine starts: the memory section roots and
-  // the kallsyms tables (crash may have been told a different phys_base or KASLR offset).
-  static bool agrees(KdumpFile& file) {
-    int compared = 0;
-    for (const char* key : {"SYMBOL(mem_section)", "SYMBOL(kallsyms_names)"}) {
-      std::unique_ptr<char, decltype(&std::free)> value(powner_crash_vmcoreinfo(key), std::free);
-      if (!value) continue;
-      uint64_t addr = std::strtoull(value.get(), nullptr, 16);
-      std::array<unsigned char, 64> ours{}, crashs{};
-      bool a = file.read(addr, ours.data(), ours.size());
-      bool b = powner_crash_read(addr, crashs.data(), crashs.size()) != 0;
-      if (a != b || ours != crashs) return false;
-      compared += a;
-    }
-    return compared > 0;
-  }
-
+  CrashReader crash_;
   std::unique_ptr<KdumpFile> file_;
   bool tried_ = false;
 };
@@ -208,7 +201,7 @@ private:
 void run(const Options& opt) {
   if (!session) session = new Session;
   if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
-  session->memory.open_dump_file();
+  session->memory.open_dump_file(*session->vmcoreinfo);
   Engine engine(session->memory, session->types, *session->vmcoreinfo);
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
   if (powner_crash_interrupted()) throw Interrupted{};
