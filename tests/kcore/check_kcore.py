@@ -88,8 +88,12 @@ def partial_bit_only(x, y):
     fx, fy = FLAGS.search(xl[1]), FLAGS.search(yl[1])
     if not fx or not fy or int(fx.group(1), 16) ^ int(fy.group(1), 16) != WORKINGSET:
         return False
-    names = lambda m: set(m.group(2).split("|")) - {"workingset"}
-    return xl[1][:fx.start()] == yl[1][:fy.start()] and names(fx) == names(fy)
+    return xl[1][:fx.start()] == yl[1][:fy.start()] and flag_names(fx) == flag_names(fy)
+
+
+def flag_names(flags):
+    """The names in a Flags text, but workingset."""
+    return set(flags.group(2).split("|")) - {"workingset"}
 
 
 def classify(kcore, before, after, powner_pid):
