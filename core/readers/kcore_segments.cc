@@ -3,9 +3,11 @@
 #include "error.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <elf.h>
 #include <linux/magic.h>
+#include <string_view>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -13,7 +15,13 @@ namespace powner {
 
 bool KcoreSegments::is_live(int fd) {
   struct statfs fs {};
-  return fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+  if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) return false;
+  // procfs also has /proc/vmcore, a dump that does not change: only kcore is live.
+  std::array<char, 64> link{};
+  std::string self = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = ::readlink(self.c_str(), link.data(), link.size() - 1);
+  std::string_view path(link.data(), n > 0 ? static_cast<size_t>(n) : 0);
+  return path.size() >= 6 && path.substr(path.size() - 6) == "/kcore";
 }
 
 KcoreSegments::KcoreSegments(int fd, const std::string& path) {

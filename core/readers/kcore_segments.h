@@ -13,7 +13,7 @@ namespace powner {
 
 class KcoreSegments {
 public:
-  // Whether fd is a running kernel's memory (a file of procfs: /proc/kcore).
+  // Whether fd is a running kernel's memory: procfs's kcore (not its vmcore, a fixed dump).
   static bool is_live(int fd);
   // The segments of the ELF core at fd; throws powner::Error (NotADump) if its headers are bad.
   KcoreSegments(int fd, const std::string& path);
