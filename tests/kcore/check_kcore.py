@@ -31,7 +31,7 @@ import sys
 import tarfile
 
 HEADER = re.compile(r"^Page allocated via order \d+, mask \S+, pid (-?\d+), tgid (-?\d+) "
-                    r"\((.*)\), ts (\d+) ns$")
+                    r"\((.*)\), ts (\d+) ns(?:, free_ts \d+ ns)?$")
 PFN = re.compile(r"^PFN (0x[0-9a-f]+|\d+) ")
 
 
@@ -74,26 +74,22 @@ def header(rec):
     return int(m.group(1)), int(m.group(2)), m.group(3), int(m.group(4))
 
 
-WORKINGSET = 1 << 9  # PG_workingset: SL_partial on a slab page (7.3)
 FLAGS = re.compile(r" Flags 0x([0-9a-f]+)\((.*)\)$")
 
 
 def partial_bit_only(x, y):
-    """x and y are the same slab page but for the partial-list bit in Flags."""
+    """x and y are the same slab page but for the partial-list bit (PG_workingset) in Flags."""
     if "allocate_slab" not in x:
         return False
     xl, yl = x.split("\n"), y.split("\n")
     if len(xl) != len(yl) or [l for l in zip(xl, yl) if l[0] != l[1]] != [(xl[1], yl[1])]:
         return False
     fx, fy = FLAGS.search(xl[1]), FLAGS.search(yl[1])
-    if not fx or not fy or int(fx.group(1), 16) ^ int(fy.group(1), 16) != WORKINGSET:
+    if not fx or not fy or xl[1][:fx.start()] != yl[1][:fy.start()]:
         return False
-    return xl[1][:fx.start()] == yl[1][:fy.start()] and flag_names(fx) == flag_names(fy)
-
-
-def flag_names(flags):
-    """The names in a Flags text, but workingset."""
-    return set(flags.group(2).split("|")) - {"workingset"}
+    one_bit = int(fx.group(1), 16) ^ int(fy.group(1), 16)
+    names_x, names_y = set(fx.group(2).split("|")), set(fy.group(2).split("|"))
+    return one_bit & (one_bit - 1) == 0 and names_x ^ names_y == {"workingset"}
 
 
 def classify(kcore, before, after, powner_pid):
