@@ -11,6 +11,12 @@ kcore_attempt() {
 	/usr/bin/python3 "$here/split-captures.py" --kcore "$out/raw/capture.shm" "$out/captures" || return 1
 	/usr/bin/python3 "$top/tests/kcore/check_kcore.py" "$out/captures"
 }
+# The commit powner was built from; "-dirty" for changes outside the captures being remade.
+powner_commit() {
+	local c; c=$(git -C "$top" rev-parse --short HEAD)
+	git -C "$top" diff --quiet HEAD -- . ':!tests/kcore' || c="$c-dirty"
+	echo "$c"
+}
 for try in 1 2 3 4 5; do
 	kcore_attempt && break
 	[ $try = 5 ] && { log "no agreeing capture in 5 attempts"; exit 1; }
@@ -22,7 +28,7 @@ python3 "$here/write-manifest.py" --kcore --out "$out" --kernel "$ver" --release
 	--vmlinux "$src/vmlinux" --source "$(cat "$src/.debian-package")" --patches "${patches:-}" \
 	--config "$src/.config" --set "$top/tests/vmcores/$ver" \
 	--topology "$topology" --mem "$mem" --dump none --workload "$here/guest/po_work.c" \
-	--powner "$(git -C "$top" describe --always --dirty) ($("$kcore/cli/powner" --version))" \
+	--powner "$(powner_commit) ($("$kcore/cli/powner" --version))" \
 	--command "$0 --kernel $ver ${patches:+--patches $patches }--topology $topology --mem $mem --kcore BUILD SETDIR $name"
 rm -rf "$out/raw" "$out/captures"
 log "done: $out"
