@@ -102,8 +102,7 @@ void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& 
         bad_handles_ += chunk.printer.bad_handles();
       },
       progress);
-  for (size_t i = 0; i < walk.skipped().counts.size(); i++)
-    skipped_.counts[i] += walk.skipped().counts[i];
+  skipped_.add(walk.skipped());
 }
 
 std::string Engine::stacks(StackView view, std::optional<uint64_t> threshold) {

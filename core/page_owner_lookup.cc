@@ -38,8 +38,7 @@ bool PageOwnerCursor::next(std::vector<PageRecord>& out) {
   range_.max_pfn = stop;
   PageOwnerWalk walk(mem_, range_);
   walk.run(filter_, [&](const PageRecord& rec) { out.push_back(rec); });
-  for (size_t i = 0; i < skipped_.counts.size(); i++)
-    skipped_.counts[i] += walk.skipped().counts[i];
+  skipped_.add(walk.skipped());
   pfn_ = stop;
   // Batches end on multiples of their size, so they stay aligned as they grow.
   if (!out.empty())

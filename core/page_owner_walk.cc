@@ -41,6 +41,18 @@ std::string_view skip_reason_text(SkipReason reason) {
   return "?";
 }
 
+void SkipCounts::add(const SkipCounts& other) {
+  for (size_t r = 0; r < counts.size(); r++)
+    counts[r] += other.counts[r];
+}
+
+SkipCounts SkipCounts::since(const SkipCounts& earlier) const {
+  SkipCounts d;
+  for (size_t r = 0; r < counts.size(); r++)
+    d.counts[r] = counts[r] - earlier.counts[r];
+  return d;
+}
+
 uint64_t SkipCounts::total() const {
   uint64_t t = 0;
   for (uint64_t c : counts)

@@ -50,6 +50,9 @@ std::string_view skip_reason_text(SkipReason reason);
 struct SkipCounts {
   std::array<uint64_t, static_cast<size_t>(SkipReason::Count)> counts{};
   void add(SkipReason r, uint64_t n = 1) { counts[static_cast<size_t>(r)] += n; }
+  void add(const SkipCounts& other);
+  // What was counted since earlier, a past value of these counts.
+  SkipCounts since(const SkipCounts& earlier) const;
   uint64_t total() const;
 };
 

@@ -25,11 +25,6 @@ struct Slot {
   uint64_t scanned = 0;
 };
 
-void add(SkipCounts& to, const SkipCounts& from) {
-  for (size_t r = 0; r < to.counts.size(); r++)
-    to.counts[r] += from.counts[r];
-}
-
 } // namespace
 
 unsigned default_walk_threads() {
@@ -69,14 +64,13 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
     const SkipCounts skipped_before = walk.skipped();
     const uint64_t scanned_before = walk.pfns_scanned();
     walk.run(filter, [&](const PageRecord& rec) { out.work->record(rec); });
-    for (size_t r = 0; r < out.skipped.counts.size(); r++)
-      out.skipped.counts[r] = walk.skipped().counts[r] - skipped_before.counts[r];
+    out.skipped = walk.skipped().since(skipped_before);
     out.scanned = walk.pfns_scanned() - scanned_before;
     out.done = true;
   };
   auto deliver = [&](Slot& slot, uint64_t i) {
     finish_chunk(*slot.work);
-    add(skipped_, slot.skipped);
+    skipped_.add(slot.skipped);
     scanned_ += slot.scanned;
     if (progress) progress(start(i + 1), end);
   };
