@@ -61,21 +61,27 @@ bool StackDepot::append_frames(std::string& out, const std::vector<uint64_t>& en
   return known;
 }
 
+std::vector<uint64_t> StackDepot::frames(uint32_t handle, bool* bad, bool* unavailable) {
+  auto addr = record_address(handle, bad, unavailable);
+  if (!addr) return {};
+  auto rec = read_record(*addr);
+  if (!rec) {
+    *bad = *unavailable = true;
+    return {};
+  }
+  if (rec->count && *rec->count == 0) return {}; // refcount 0: a use after stack_depot_put()
+  return std::move(rec->entries);
+}
+
 std::vector<uint64_t> StackDepot::fetch(uint32_t handle, bool* bad) {
   bool is_bad = false, unavailable = false;
-  std::vector<uint64_t> frames;
+  std::vector<uint64_t> entries;
   if (handle) {
     std::lock_guard lock(mu_);
-    if (auto addr = record_address(handle, &is_bad, &unavailable)) {
-      auto rec = read_record(*addr);
-      if (!rec)
-        is_bad = true;
-      else if (!rec->count || *rec->count != 0) // refcount 0: a use after stack_depot_put()
-        frames = std::move(rec->entries);
-    }
+    entries = frames(handle, &is_bad, &unavailable);
   }
   if (bad) *bad = is_bad;
-  return frames;
+  return entries;
 }
 
 const std::string& StackDepot::text(uint32_t handle, bool* bad, bool* unavailable) {
@@ -83,14 +89,8 @@ const std::string& StackDepot::text(uint32_t handle, bool* bad, bool* unavailabl
   auto [it, inserted] = cache_.try_emplace(handle);
   Cached& c = it->second;
   if (inserted) {
-    if (auto addr = record_address(handle, &c.bad, &c.unavailable)) {
-      auto rec = read_record(*addr);
-      if (!rec) {
-        c.bad = c.unavailable = true;
-      } else if (!rec->count || *rec->count != 0) { // refcount 0: the kernel prints nothing
-        c.unavailable = !append_frames(c.text, rec->entries);
-      }
-    }
+    std::vector<uint64_t> entries = frames(handle, &c.bad, &c.unavailable);
+    if (!append_frames(c.text, entries)) c.unavailable = true;
   }
   if (bad) *bad = c.bad;
   if (unavailable) *unavailable = c.unavailable;

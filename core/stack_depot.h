@@ -54,6 +54,8 @@ private:
     bool unavailable = false;
   };
   std::optional<uint64_t> record_address(uint32_t handle, bool* bad, bool* unavailable);
+  // The frames the kernel would print for handle (none for refcount 0); under mu_.
+  std::vector<uint64_t> frames(uint32_t handle, bool* bad, bool* unavailable);
 
   Memory& mem_;
   const KernelModel& model_;
