@@ -112,7 +112,7 @@ int run(const Options& opt) {
   std::unique_ptr<KernelSymbols> bootstrap;
   if (!types) {
     bootstrap = std::make_unique<KernelSymbols>(dump, info, no_types);
-    bool live = opt.vmcore == kLiveCore && access(kLiveBtf, R_OK) == 0;
+    bool live = dump.live() && access(kLiveBtf, R_OK) == 0;
     try {
       types = live ? BtfTypes::from_file(kLiveBtf, bootstrap.get())
                    : BtfTypes::from_dump(dump, *bootstrap);
