@@ -114,8 +114,9 @@ const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
   uint64_t ms = 0;
   uint64_t pages_per_section = 1ULL << m_.pfn_section_shift;
   if (m_.sparsemem_extreme) {
-    uint64_t root = nr / m_.sections_per_root - roots_first_;
-    if (nr / m_.sections_per_root < roots_first_) root = roots_.size();
+    // Index into roots_, which starts at roots_first_; roots_.size() for a root never read.
+    const uint64_t nr_root = nr / m_.sections_per_root;
+    const uint64_t root = nr_root >= roots_first_ ? nr_root - roots_first_ : roots_.size();
     if (root < roots_.size() && roots_[root] == kRootUnreadable)
       skipped_.add(SkipReason::SectionMissing, pages_per_section);
     else if (root < roots_.size() && roots_[root])
