@@ -61,13 +61,8 @@ def main():
     if a.kcore:
         write(a.out, kcore_manifest(a, files, describe(os.path.join(a.out, "captures"))))
         return
-    full = os.path.join(a.out, "captures", "page_owner.txt")
     manifest = {
-        "kernel": a.kernel,
-        "release": a.release,
-        "build_id": build_id(a.vmlinux),
-        "source_package": a.source,
-        "patches": sorted(os.listdir(a.patches)) if a.patches else [],
+        **kernel_fields(a),
         "vmlinux": "../vmlinux.xz",
         "vmlinux_sha256": sha256(os.path.join(a.set, "vmlinux.xz")),
         "config": "../config",
@@ -75,16 +70,34 @@ def main():
         "topology": a.topology,
         "memory": a.mem,
         "dump_method": a.dump,
-        "workload": os.path.basename(a.workload) + " sha256 " + sha256(a.workload),
+        "workload": workload_field(a),
         "command": a.command,
         # slab pages whose partial-list bit (PG_workingset) moved between the last read and
         # the crash: the parity tests compare their Flags with the dump's value instead
         "changed_after_capture": json.load(open(a.changed_after_capture)) if a.changed_after_capture else [],
-        "record_counts": record_counts(open(full, errors="replace").read()),
+        "record_counts": capture_counts(a, "page_owner.txt"),
         "files": files,
         "captures": describe(os.path.join(a.out, "captures")),
     }
     write(a.out, manifest)
+
+def kernel_fields(a):
+    """What every manifest says first: which kernel, built from what."""
+    return {
+        "kernel": a.kernel,
+        "release": a.release,
+        "build_id": build_id(a.vmlinux),
+        "source_package": a.source,
+        "patches": sorted(os.listdir(a.patches)) if a.patches else [],
+    }
+
+def workload_field(a):
+    return os.path.basename(a.workload) + " sha256 " + sha256(a.workload)
+
+def capture_counts(a, name):
+    """record_counts() of one of the captures."""
+    with open(os.path.join(a.out, "captures", name), errors="replace") as f:
+        return record_counts(f.read())
 
 def kcore_manifest(a, files, captures):
     """powner on /proc/kcore in the guest: no dump, so no vmlinux is kept; the kernel is the
@@ -92,20 +105,16 @@ def kcore_manifest(a, files, captures):
     config_sha = sha256(a.config)
     set_config = os.path.join(a.set, "config")
     return {
-        "kernel": a.kernel,
-        "release": a.release,
-        "build_id": build_id(a.vmlinux),
-        "source_package": a.source,
-        "patches": sorted(os.listdir(a.patches)) if a.patches else [],
+        **kernel_fields(a),
         "config_sha256": config_sha,
         "config": os.path.relpath(set_config, a.out) if os.path.exists(set_config) and sha256(set_config) == config_sha else None,
         "topology": a.topology,
         "memory": a.mem,
         "capture": "powner on /proc/kcore between two reads of page_owner (po_capture's kcore item)",
         "powner": a.powner,
-        "workload": os.path.basename(a.workload) + " sha256 " + sha256(a.workload),
+        "workload": workload_field(a),
         "command": a.command,
-        "record_counts": record_counts(open(os.path.join(a.out, "captures", "kcore.after.txt"), errors="replace").read()),
+        "record_counts": capture_counts(a, "kcore.after.txt"),
         "files": files,
         "captures": captures,
     }
