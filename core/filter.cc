@@ -126,6 +126,59 @@ std::string_view print_mode_name(PrintMode mode) {
   return "?";
 }
 
+std::optional<PrintMode> print_mode_from_name(std::string_view name) {
+  for (PrintMode mode : {PrintMode::Stack, PrintMode::Handle, PrintMode::StackHandle})
+    if (name == print_mode_name(mode)) return mode;
+  return std::nullopt;
+}
+
+namespace {
+
+FilterError unknown_mode(std::string_view name) {
+  return {EINVAL, fmt::format("unknown print mode '{}' (stack, handle or stack_handle)", name)};
+}
+
+// A node list as "nid=" takes it; node_states[N_MEMORY] written as a list for the messages.
+std::string node_list_text(const std::vector<bool>& nodes) {
+  std::string out;
+  for (size_t n = 0; n < nodes.size(); n++) {
+    if (!nodes[n]) continue;
+    size_t last = n;
+    while (last + 1 < nodes.size() && nodes[last + 1])
+      last++;
+    fmt::format_to(std::back_inserter(out), "{}{}", out.empty() ? "" : ",", n);
+    if (last > n) fmt::format_to(std::back_inserter(out), "-{}", last);
+    n = last;
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::optional<FilterError> apply_nodelist(Filter& filter, std::string_view list,
+                                          const std::vector<bool>& memory_nodes) {
+  const auto max_numnodes = static_cast<unsigned>(memory_nodes.size());
+  std::vector<bool> nodes;
+  int err = parse_nodelist(list, max_numnodes, nodes);
+  if (err == -ERANGE)
+    return FilterError{ERANGE,
+                       fmt::format("nid={}: node beyond MAX_NUMNODES ({})", list, max_numnodes)};
+  if (err) return FilterError{-err, fmt::format("nid={}: not a node list (like 0,2-3)", list)};
+  bool any = false;
+  for (unsigned n = 0; n < max_numnodes; n++) {
+    if (!nodes[n]) continue;
+    any = true;
+    if (!memory_nodes[n])
+      return FilterError{EINVAL,
+                         fmt::format("nid={}: node {} has no memory (nodes with memory: {})", list,
+                                     n, node_list_text(memory_nodes))};
+  }
+  if (!any) return FilterError{EINVAL, fmt::format("nid={}: the node list is empty", list)};
+  filter.nodes = std::move(nodes);
+  filter.nid_enabled = true;
+  return std::nullopt;
+}
+
+} // namespace
+
 std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view command,
                                                 const std::vector<bool>& memory_nodes) {
   const auto max_numnodes = static_cast<unsigned>(memory_nodes.size());
@@ -144,32 +197,11 @@ std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view
     pos = end + 1;
     if (token.empty()) continue;
     if (token.substr(0, 5) == "mode=") {
-      std::string_view mode = token.substr(5);
-      if (mode == "stack")
-        next.mode = PrintMode::Stack;
-      else if (mode == "handle")
-        next.mode = PrintMode::Handle;
-      else if (mode == "stack_handle")
-        next.mode = PrintMode::StackHandle;
-      else
-        return FilterError{
-            EINVAL, fmt::format("unknown print mode '{}' (stack, handle or stack_handle)", mode)};
+      auto mode = print_mode_from_name(token.substr(5));
+      if (!mode) return unknown_mode(token.substr(5));
+      next.mode = *mode;
     } else if (token.substr(0, 4) == "nid=") {
-      std::string_view list = token.substr(4);
-      int err = parse_nodelist(list, max_numnodes, next.nodes);
-      if (err == -ERANGE)
-        return FilterError{
-            ERANGE, fmt::format("nid={}: node beyond MAX_NUMNODES ({})", list, max_numnodes)};
-      if (err) return FilterError{-err, fmt::format("nid={}: not a node list (like 0,2-3)", list)};
-      bool any = false;
-      for (unsigned n = 0; n < max_numnodes; n++) {
-        if (!next.nodes[n]) continue;
-        any = true;
-        if (!memory_nodes[n])
-          return FilterError{EINVAL, fmt::format("nid={}: node {} has no memory", list, n)};
-      }
-      if (!any) return FilterError{EINVAL, fmt::format("nid={}: the node list is empty", list)};
-      next.nid_enabled = true;
+      if (auto err = apply_nodelist(next, token.substr(4), memory_nodes)) return err;
     } else {
       return FilterError{EINVAL,
                          fmt::format("unknown filter token '{}' (mode=... or nid=...)", token)};
@@ -179,22 +211,21 @@ std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view
   return std::nullopt;
 }
 
-Filter filter_from_options(std::string_view mode, std::string_view nodes, std::string_view command,
-                           const std::vector<bool>& memory_nodes) {
-  std::string write;
-  auto add = [&](std::string_view prefix, std::string_view value) {
-    if (value.empty()) return;
-    if (!write.empty()) write += ' ';
-    write += prefix;
-    write += value;
-  };
-  add("mode=", mode);
-  add("nid=", nodes);
-  add("", command);
+Filter filter_from_options(const FilterOptions& options, const std::vector<bool>& memory_nodes) {
   Filter filter;
-  if (auto err = apply_filter_command(filter, write, memory_nodes))
-    throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
-                                           err->message, strerrorname_np(err->errnum)));
+  auto fail = [](const FilterError& err) {
+    return Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
+                                            err.message, strerrorname_np(err.errnum)));
+  };
+  if (options.mode) {
+    auto mode = print_mode_from_name(*options.mode);
+    if (!mode) throw fail(unknown_mode(*options.mode));
+    filter.mode = *mode;
+  }
+  if (options.nodes)
+    if (auto err = apply_nodelist(filter, *options.nodes, memory_nodes)) throw fail(*err);
+  if (options.command)
+    if (auto err = apply_filter_command(filter, *options.command, memory_nodes)) throw fail(*err);
   return filter;
 }
 

@@ -33,11 +33,19 @@ std::optional<FilterError> apply_filter_command(Filter& filter, std::string_view
                                                 const std::vector<bool>& memory_nodes);
 
 std::string_view print_mode_name(PrintMode mode);
+// The mode a "mode=" value names; none for anything else (the kernel's EINVAL).
+std::optional<PrintMode> print_mode_from_name(std::string_view name);
 
-// The filter a host's -m MODE, -n NODES and --filter COMMAND options ask for: one write of
-// "mode=MODE nid=NODES COMMAND" (empty parts left out). Throws Error(Status::Usage) with one
-// line naming the problem and the errno the kernel returns.
-Filter filter_from_options(std::string_view mode, std::string_view nodes, std::string_view command,
-                           const std::vector<bool>& memory_nodes);
+// What a host's options ask for: -m MODE, -n NODES and --filter COMMAND. Each is its own
+// value (a mode name, a node list), never pasted into a command; absent and empty differ, as
+// the kernel rejects "mode=" and "nid=". The command is written after the other two, so what it
+// sets wins, as a later write to the same page_owner fd would.
+struct FilterOptions {
+  std::optional<std::string> mode = {}, nodes = {}, command = {};
+};
+
+// The filter those options ask for. Throws Error(Status::Usage) with one line naming the problem
+// and the errno the kernel returns for it.
+Filter filter_from_options(const FilterOptions& options, const std::vector<bool>& memory_nodes);
 
 } // namespace powner

@@ -1,3 +1,4 @@
+#include "error.h"
 #include "filter.h"
 
 #include <cerrno>
@@ -78,6 +79,46 @@ TEST(FilterCommand, RejectsNodesWithoutMemoryAndBadModes) {
   EXPECT_EQ(apply_filter_command(f, std::string(32 + 6 * 64 + 1, ' '), memory)->errnum, EINVAL);
   EXPECT_FALSE(f.nid_enabled);
   EXPECT_FALSE(apply_filter_command(f, "", memory)); // an empty write changes nothing
+}
+
+// The message of the Error that filter_from_options() throws, "" if it throws none.
+std::string refusal(FilterOptions options, const std::vector<bool>& memory) {
+  try {
+    filter_from_options(options, memory);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::Usage);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FilterOptions, TakeEachOptionAsItsOwnValue) {
+  auto memory = nodes({0, 1});
+  // A mode is a mode name, never more tokens pasted after it.
+  EXPECT_EQ(refusal({.mode = "handle nid=1"}, memory),
+            "unknown print mode 'handle nid=1' (stack, handle or stack_handle) (the kernel "
+            "rejects this filter with EINVAL)");
+  // A node list is one value, spaces and all.
+  Filter f = filter_from_options({.nodes = "0, 1"}, memory);
+  EXPECT_TRUE(f.nid_enabled);
+  EXPECT_EQ(f.nodes, nodes({0, 1}));
+  // Given but empty is what "mode=" and "nid=" are: refused.
+  EXPECT_NE(refusal({.mode = ""}, memory), "");
+  EXPECT_NE(refusal({.nodes = ""}, memory), "");
+  EXPECT_EQ(refusal({}, memory), "");
+}
+
+TEST(FilterOptions, TheCommandIsALaterWrite) {
+  auto memory = nodes({0, 1});
+  Filter f = filter_from_options({.mode = "handle", .nodes = "0", .command = "mode=stack"}, memory);
+  EXPECT_EQ(f.mode, PrintMode::Stack); // the command wins
+  EXPECT_EQ(f.nodes, nodes({0}));      // what it does not set stays
+}
+
+TEST(FilterOptions, ANodeWithoutMemoryNamesThoseWithMemory) {
+  EXPECT_EQ(refusal({.nodes = "5"}, nodes({0, 1, 3})),
+            "nid=5: node 5 has no memory (nodes with memory: 0-1,3) (the kernel rejects this "
+            "filter with EINVAL)");
 }
 
 } // namespace
