@@ -23,6 +23,23 @@ template <typename T> T load(const unsigned char* p) {
   return v;
 }
 
+// An ELF file's field widths and byte order (32- or 64-bit, little- or big-endian).
+struct ElfLayout {
+  bool elf64, msb;
+  uint64_t ehdr_size() const { return elf64 ? 64 : 52; }
+  uint64_t phdr_size() const { return elf64 ? 56 : 32; }
+  uint64_t shdr_size() const { return elf64 ? 64 : 40; }
+  uint64_t bytes(const unsigned char* p, unsigned n) const {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+      v |= uint64_t{p[msb ? n - 1 - i : i]} << (8 * i);
+    return v;
+  }
+  uint64_t half(const unsigned char* p) const { return bytes(p, 2); }
+  uint32_t u32(const unsigned char* p) const { return static_cast<uint32_t>(bytes(p, 4)); }
+  uint64_t word(const unsigned char* p) const { return bytes(p, elf64 ? 8 : 4); } // Off, Addr
+};
+
 bool pread_all(int fd, void* buf, uint64_t len, uint64_t off) {
   return ::pread(fd, buf, len, static_cast<off_t>(off)) == static_cast<ssize_t>(len);
 }
@@ -41,12 +58,13 @@ bool vmcoreinfo_ok(std::string_view text) {
 }
 
 // The VMCOREINFO notes among ELF notes are fine (see above).
-bool notes_ok(int fd, uint64_t off, uint64_t size) {
+bool notes_ok(int fd, uint64_t off, uint64_t size, bool msb = false) {
   std::vector<char> notes(std::min(size, kMaxNotes));
   if (!pread_all(fd, notes.data(), notes.size(), off)) return true; // libkdumpfile's to judge
   for (uint64_t at = 0; at + 12 <= notes.size();) {
-    uint32_t nh[3];
-    std::memcpy(nh, notes.data() + at, 12);
+    const ElfLayout order{false, msb};
+    const auto* raw = reinterpret_cast<const unsigned char*>(notes.data() + at);
+    const uint32_t nh[3] = {order.u32(raw), order.u32(raw + 4), order.u32(raw + 8)};
     const uint64_t name = at + 12, desc = name + (uint64_t{nh[0]} + 3) / 4 * 4;
     if (desc > notes.size() || nh[1] > notes.size() - desc) break;
     std::string_view n(notes.data() + name, nh[0]);
@@ -110,42 +128,55 @@ std::unique_ptr<KdumpFile::Truncation> KdumpFile::Truncation::check(int fd,
   };
   auto within = [&](uint64_t off, uint64_t len) { return off <= size && len <= size - off; };
 
-  if (got < 64 && std::memcmp(hdr, "\177ELF", 4) == 0) throw damaged("ELF header cut");
-  if (std::memcmp(hdr, "\177ELF\2\1", 6) == 0) { // 64-bit, little-endian
-    const auto phoff = load<uint64_t>(hdr + 32), shoff = load<uint64_t>(hdr + 40);
-    const auto phentsize = load<uint16_t>(hdr + 54), shentsize = load<uint16_t>(hdr + 58);
-    uint64_t phnum = load<uint16_t>(hdr + 56), shnum = load<uint16_t>(hdr + 60);
+  if (got >= 4 && std::memcmp(hdr, "\177ELF", 4) == 0) {
+    // Both classes and byte orders: libkdumpfile reads them all, with the same trust.
+    const bool elf64 = hdr[4] == 2, msb = hdr[5] == 2;
+    if ((hdr[4] != 1 && !elf64) || (hdr[5] != 1 && !msb)) return nullptr; // it refuses those
+    const ElfLayout elf{elf64, msb};
+    if (got < elf.ehdr_size()) throw damaged("ELF header cut");
+    if (const uint64_t type = elf.half(hdr + 16); type != 4) // ET_CORE
+      throw Error(Status::NotADump,
+                  path + ": an ELF " + (type == 2 || type == 3 ? "executable" : "file") +
+                      ", not a kernel dump (a vmlinux goes with -s, the dump with -c)");
+    const uint64_t phoff = elf.word(hdr + (elf64 ? 32 : 28));
+    const uint64_t shoff = elf.word(hdr + (elf64 ? 40 : 32));
+    const unsigned at = elf64 ? 54 : 42; // e_phentsize, e_phnum, e_shentsize, e_shnum
+    const uint64_t phentsize = elf.half(hdr + at), shentsize = elf.half(hdr + at + 4);
+    uint64_t phnum = elf.half(hdr + at + 2), shnum = elf.half(hdr + at + 6);
+    const uint64_t phsize = elf.phdr_size(), shsize = elf.shdr_size();
     // Section headers: libkdumpfile walks them with e_shentsize as the stride (0 crashes it)
     // and reads the string table whole. Section 0 may hold the real counts (PN_XNUM).
     if (shoff != 0 && (shnum == 0 || phnum == 0xffff)) {
       unsigned char s0[64];
-      if (shentsize != 64 || !within(shoff, 64) || !pread_all(fd, s0, 64, shoff))
+      if (shentsize != shsize || !within(shoff, shsize) || !pread_all(fd, s0, shsize, shoff))
         throw damaged("ELF section headers cut or damaged");
-      if (shnum == 0) shnum = load<uint64_t>(s0 + 32);
-      if (shnum > 0 && phnum == 0xffff) phnum = load<uint32_t>(s0 + 44);
+      if (shnum == 0) shnum = elf.word(s0 + (elf64 ? 32 : 20));                  // sh_size
+      if (shnum > 0 && phnum == 0xffff) phnum = elf.u32(s0 + (elf64 ? 44 : 28)); // sh_info
     }
     if (shnum > 0) {
-      if (shentsize != 64 || shnum > size / 64 || !within(shoff, 64 * shnum))
+      if (shentsize != shsize || shnum > size / shsize || !within(shoff, shsize * shnum))
         throw damaged("ELF section headers cut or damaged");
-      std::vector<unsigned char> sh(64 * shnum);
+      std::vector<unsigned char> sh(shsize * shnum);
       if (!pread_all(fd, sh.data(), sh.size(), shoff)) return nullptr;
       for (uint64_t i = 0; i < shnum; i++) {
-        const unsigned char* p = sh.data() + 64 * i;
-        if (load<uint32_t>(p + 4) != 8 && // SHT_NOBITS
-            !within(load<uint64_t>(p + 24), load<uint64_t>(p + 32)))
+        const unsigned char* p = sh.data() + shsize * i;
+        const uint64_t offset = elf.word(p + (elf64 ? 24 : 16)),
+                       len = elf.word(p + (elf64 ? 32 : 20));
+        if (elf.u32(p + 4) != 8 && !within(offset, len)) // SHT_NOBITS holds nothing
           throw damaged("ELF sections cut or damaged");
       }
     }
-    if (phentsize != 56 || phnum > size / 56 || !within(phoff, 56 * phnum))
+    if (phentsize != phsize || phnum > size / phsize || !within(phoff, phsize * phnum))
       throw damaged("ELF program headers cut or damaged");
-    std::vector<unsigned char> ph(56 * phnum);
+    std::vector<unsigned char> ph(phsize * phnum);
     if (!pread_all(fd, ph.data(), ph.size(), phoff)) return nullptr;
     for (uint64_t i = 0; i < phnum; i++) {
-      const unsigned char* p = ph.data() + 56 * i;
-      const auto type = load<uint32_t>(p);
-      const auto offset = load<uint64_t>(p + 8), paddr = load<uint64_t>(p + 24),
-                 filesz = load<uint64_t>(p + 32);
-      if (type == 4 && (!within(offset, filesz) || !notes_ok(fd, offset, filesz)))
+      const unsigned char* p = ph.data() + phsize * i;
+      const auto type = elf.u32(p);
+      const uint64_t offset = elf.word(p + (elf64 ? 8 : 4)),
+                     paddr = elf.word(p + (elf64 ? 24 : 12)),
+                     filesz = elf.word(p + (elf64 ? 32 : 16));
+      if (type == 4 && (!within(offset, filesz) || !notes_ok(fd, offset, filesz, msb)))
         throw damaged("ELF notes cut or damaged");
       if (type != 1) continue; // PT_LOAD
       const uint64_t have = offset >= size ? 0 : std::min(filesz, size - offset);

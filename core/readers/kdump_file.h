@@ -42,6 +42,7 @@ public:
   static void check_headers(const std::string& path);
 
   const VmcoreInfo& vmcoreinfo() const { return vmcoreinfo_; }
+  const std::string& path() const { return path_; }
   const std::string& format() const { return format_; } // "diskdump", "elf", ...
   bool live() const { return live_ != nullptr; }        // a running kernel (/proc/kcore)
 
