@@ -1,21 +1,24 @@
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
 #include "btf_types.h"
+#include "command_options.h"
 #include "dwarf_types.h"
 #include "engine.h"
 #include "error.h"
 #include "kdump_file.h"
+#include "output_file.h"
 #include "parallel_walk.h"
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
+#include <elf.h>
 #include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -32,6 +35,7 @@ Examples:
                                                  stacks holding at least 100 pages
   powner -c vmcore -m stack_handle               no vmlinux: types from the dump's BTF
   powner -n 1 -o po.txt                          the running kernel (/proc/kcore), as root
+  powner vmlinux vmcore                          the files in crash's order (either order)
 )";
 
 // Progress on stderr, only when it is a terminal.
@@ -55,12 +59,48 @@ private:
   bool shown_ = false;
 };
 
-struct Options {
-  std::string vmcore = kLiveCore, vmlinux, mode, nodes, output, stacks, filter;
-  std::optional<uint64_t> threshold;
-  unsigned threads = 0; // 0: default_walk_threads()
+struct Options : powner::CommandOptions {
+  std::string vmcore, vmlinux;    // vmcore "": the running kernel
+  std::vector<std::string> files; // VMCORE or VMLINUX VMCORE (in either order), as crash takes them
   bool force = false;
 };
+
+// An ELF file that is not a core (an executable, a debug file) is a vmlinux; anything else is
+// left to the dump reader to judge.
+bool is_elf_executable(const std::string& path) {
+  unsigned char hdr[EI_NIDENT + 2] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  const bool read = std::fread(hdr, 1, sizeof hdr, f) == sizeof hdr;
+  std::fclose(f);
+  if (!read || std::memcmp(hdr, ELFMAG, SELFMAG) != 0) return false;
+  const unsigned type = hdr[EI_DATA] == ELFDATA2MSB ? hdr[EI_NIDENT] << 8 | hdr[EI_NIDENT + 1]
+                                                    : hdr[EI_NIDENT + 1] << 8 | hdr[EI_NIDENT];
+  return type != ET_CORE;
+}
+
+// Puts the positional files where -c and -s would have: a vmlinux by its ELF type, the dump
+// as the other one.
+void place_files(Options& opt) {
+  using powner::Error, powner::Status;
+  for (const std::string& file : opt.files) {
+    const bool vmlinux = is_elf_executable(file);
+    std::string& slot = vmlinux ? opt.vmlinux : opt.vmcore;
+    if (!slot.empty())
+      throw Error(Status::Usage, fmt::format("{} and {} would both be the {}: give one dump and "
+                                             "at most one vmlinux",
+                                             slot, file, vmlinux ? "vmlinux (-s)" : "dump (-c)"));
+    slot = file;
+  }
+}
+
+// Ctrl-C, a hang-up or a kill while -o's file is written: the temporary file goes, then the
+// signal takes its usual course (exit status 128 + signal: 130 for SIGINT).
+void die_of_signal(int sig) {
+  powner::OutputFile::remove_temporary_on_signal();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
 
 // The vmlinux's DWARF, checked against the dump; null when the file has none (why_not says).
 std::unique_ptr<powner::Types> dwarf_types(const Options& opt, const powner::VmcoreInfo& info,
@@ -99,9 +139,23 @@ std::unique_ptr<powner::Types> dwarf_types(const Options& opt, const powner::Vmc
   return types;
 }
 
+// The dump; without one, the running kernel, and a line that says what was tried.
+std::unique_ptr<powner::KdumpFile> open_dump(const Options& opt) {
+  using namespace powner;
+  if (!opt.vmcore.empty()) return std::make_unique<KdumpFile>(opt.vmcore);
+  try {
+    return std::make_unique<KdumpFile>(kLiveCore);
+  } catch (const Error& e) {
+    throw Error(e.status(), fmt::format("no dump given, and the running kernel cannot be read "
+                                        "({}); -c VMCORE reads a dump",
+                                        e.what()));
+  }
+}
+
 int run(const Options& opt) {
   using namespace powner;
-  KdumpFile dump(opt.vmcore);
+  std::unique_ptr<KdumpFile> opened = open_dump(opt);
+  KdumpFile& dump = *opened;
   const VmcoreInfo& info = dump.vmcoreinfo();
   // Types from the vmlinux's DWARF, else from the kernel's own BTF: the running kernel's file
   // when reading it live, else the .BTF found through the dump's kallsyms (read first without
@@ -126,28 +180,30 @@ int run(const Options& opt) {
   Engine engine(dump, *types, info);
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
 
-  std::FILE* out = stdout;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  if (!opt.output.empty()) {
-    file.reset(std::fopen(opt.output.c_str(), "w"));
-    if (!file) throw Error(Status::Unreadable, opt.output + ": " + std::strerror(errno));
-    out = file.get();
-  }
+  // Checked before -o's file is made: a filter the kernel rejects leaves no file behind.
+  std::optional<Filter> filter;
+  if (opt.stacks.empty()) filter = filter_from_options(opt.filter, engine.model().memory_nodes);
+
+  std::optional<OutputFile> file;
+  if (!opt.output.empty())
+    file.emplace(opt.output, std::vector<OutputFile::Input>{{"the dump (-c)", dump.path()},
+                                                            {"the vmlinux (-s)", opt.vmlinux}});
+  std::FILE* out = file ? file->stream() : stdout;
   auto write = [&](std::string_view text) {
     if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
       throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
   };
 
-  if (!opt.stacks.empty()) {
+  if (!filter) {
     write(engine.stacks(stack_view_from_name(opt.stacks), opt.threshold));
   } else {
-    Filter filter =
-        filter_from_options(opt.mode, opt.nodes, opt.filter, engine.model().memory_nodes);
     ProgressLine progress;
-    engine.page_owner(filter, write,
+    engine.page_owner(*filter, write,
                       [&](uint64_t done, uint64_t total) { progress.update(done, total); });
   }
-  if (std::fflush(out) != 0)
+  if (file)
+    file->commit();
+  else if (std::fflush(out) != 0)
     throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
   if (std::string summary = engine.skipped_summary(); !summary.empty())
     std::fprintf(stderr, "powner: %s\n", summary.c_str());
@@ -157,6 +213,7 @@ int run(const Options& opt) {
 } // namespace
 
 int main(int argc, char** argv) {
+  using powner::Error, powner::Status;
   CLI::App app{"powner: who allocated the pages? page_owner from a kernel dump, as the live kernel "
                "prints it"};
   app.footer(kExamples);
@@ -168,37 +225,37 @@ int main(int argc, char** argv) {
   app.add_option("-s,--symbols", opt.vmlinux,
                  "vmlinux with DWARF debug info (or its debug-only file); without it, types come "
                  "from the kernel's BTF (in the dump, or /sys/kernel/btf/vmlinux)");
-  app.add_option("-m,--mode", opt.mode, "print mode: stack (default), handle, stack_handle");
-  app.add_option("-n,--nid", opt.nodes, "only pages of these NUMA nodes: a node list like 0,2-3");
-  app.add_option("--filter", opt.filter,
-                 "a filter command as written to the page_owner file (\"mode=handle nid=0-1\")");
-  app.add_option("-o,--output", opt.output, "write to FILE instead of standard output");
-  app.add_option("--stacks", opt.stacks, "print a page_owner_stacks view instead")
-      ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
-  app.add_option("--threshold", opt.threshold,
-                 "with --stacks: count_threshold (default: the dump's own value)");
-  app.add_option("-j,--threads", opt.threads,
-                 "threads reading the dump (default: the CPUs available); the output is the same")
-      ->check(CLI::Range(1, 1024));
+  powner::add_command_options(app, opt);
   app.add_flag("--force", opt.force, "read the dump even with a vmlinux that does not match it");
+  app.add_option("files", opt.files,
+                 "VMCORE, or VMLINUX VMCORE in either order (as crash takes "
+                 "them), instead of -c and -s")
+      ->expected(0, 2);
   try {
     app.parse(argc, argv);
+    powner::check_command_line(app, opt);
+    place_files(opt);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(powner::Status::Usage);
+    std::fprintf(stderr, "powner: %s (see powner --help)\n",
+                 powner::parse_error_text(app, e).c_str());
+    return static_cast<int>(Status::Usage);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "powner: %s\n", e.what());
+    return static_cast<int>(e.status());
   }
-  if (!opt.stacks.empty() && (!opt.mode.empty() || !opt.nodes.empty() || !opt.filter.empty())) {
-    std::fprintf(stderr,
-                 "powner: --stacks views take no -m or -n (the kernel's files have none)\n");
-    return static_cast<int>(powner::Status::Usage);
-  }
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    std::signal(sig, die_of_signal);
   try {
     return run(opt);
-  } catch (const powner::Error& e) {
+  } catch (const Error& e) {
     std::fprintf(stderr, "powner: %s\n", e.what());
     return static_cast<int>(e.status());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());
-    return static_cast<int>(powner::Status::Internal);
+    return static_cast<int>(Status::Internal);
   }
 }

@@ -1,9 +1,11 @@
 // crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash.
+#include "command_options.h"
 #include "crash_host.h"
 #include "crash_types.h"
 #include "engine.h"
 #include "error.h"
 #include "kdump_file.h"
+#include "output_file.h"
 #include "parallel_walk.h"
 #include "reader_agreement.h"
 
@@ -120,42 +122,29 @@ struct Session {
 };
 Session* session = nullptr;
 
-struct Options {
-  std::string mode, nodes, output, stacks, filter;
-  std::optional<uint64_t> threshold;
-  unsigned threads = 0; // 0: default_walk_threads()
-};
-
 enum Outcome { kDone = 0, kUsage = 1, kHelp = 2 };
 
-// Parses argv as the CLI does (same options, same checks).
-std::optional<Options> parse(int argc, char** argv, Outcome& outcome) {
+// Parses argv with the CLI's options and checks (core/host/command_options).
+std::optional<CommandOptions> parse(int argc, char** argv, Outcome& outcome) {
   CLI::App app{"powner"};
   app.set_help_flag();
-  Options opt;
+  CommandOptions opt;
   bool help = false;
   app.add_flag("-h,--help", help);
-  app.add_option("-m,--mode", opt.mode);
-  app.add_option("-n,--nid", opt.nodes);
-  app.add_option("--filter", opt.filter);
-  app.add_option("-o,--output", opt.output);
-  app.add_option("--stacks", opt.stacks)
-      ->check(CLI::IsMember({"stacks", "handles", "stacks_handles"}));
-  app.add_option("--threshold", opt.threshold);
-  app.add_option("-j,--threads", opt.threads)->check(CLI::Range(1, 1024));
+  add_command_options(app, opt);
   try {
     app.parse(argc, argv);
+    if (help) {
+      outcome = kHelp;
+      return std::nullopt;
+    }
+    check_command_line(app, opt);
   } catch (const CLI::ParseError& e) {
-    powner_crash_error(e.what());
+    powner_crash_error(parse_error_text(app, e).c_str());
     outcome = kUsage;
     return std::nullopt;
-  }
-  if (help) {
-    outcome = kHelp;
-    return std::nullopt;
-  }
-  if (!opt.stacks.empty() && (!opt.mode.empty() || !opt.nodes.empty() || !opt.filter.empty())) {
-    powner_crash_error("--stacks views take no -m or -n (the kernel's files have none)");
+  } catch (const Error& e) {
+    powner_crash_error(e.what());
     outcome = kUsage;
     return std::nullopt;
   }
@@ -170,9 +159,9 @@ public:
     if (path.empty()) {
       out_ = powner_crash_output();
     } else {
-      file_.reset(std::fopen(path.c_str(), "w"));
-      if (!file_) throw Error(Status::Unreadable, path + ": " + std::strerror(errno));
-      out_ = file_.get();
+      const char* dump = powner_crash_dumpfile();
+      file_.emplace(path, std::vector<OutputFile::Input>{{"crash's dump file", dump ? dump : ""}});
+      out_ = file_->stream();
     }
   }
   void write(std::string_view text) {
@@ -189,16 +178,17 @@ public:
     }
   }
   void finish() {
+    if (file_) return file_->commit(); // an interrupted command never gets here: no file
     if (std::fflush(out_) != 0 && !powner_crash_interrupted() && errno != EPIPE)
       throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
   }
 
 private:
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, std::fclose};
+  std::optional<OutputFile> file_;
   std::FILE* out_ = nullptr;
 };
 
-void run(const Options& opt) {
+void run(const CommandOptions& opt) {
   if (!session) session = new Session;
   if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
   session->memory.open_dump_file(*session->vmcoreinfo);
@@ -212,8 +202,7 @@ void run(const Options& opt) {
     out.write(text);
     out.finish();
   } else {
-    Filter filter =
-        filter_from_options(opt.mode, opt.nodes, opt.filter, engine.model().memory_nodes);
+    Filter filter = filter_from_options(opt.filter, engine.model().memory_nodes);
     Output out(opt.output);
     engine.page_owner(
         filter, [&](std::string_view text) { out.write(text); },

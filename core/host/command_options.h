@@ -1,0 +1,37 @@
+// The options every host's powner command takes (the CLI, crash> powner), their checks, and the
+// one-line messages for what is wrong with a command line: written once, for all hosts.
+#pragma once
+
+#include "filter.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace powner {
+
+struct CommandOptions {
+  FilterOptions filter;              // -m, -n, --filter
+  std::string output;                // -o ("": standard output)
+  std::string stacks;                // --stacks VIEW ("": the page_owner file)
+  std::optional<uint64_t> threshold; // --threshold, with --stacks only
+  unsigned threads = 0;              // -j (0: default_walk_threads())
+};
+
+// Adds -m, -n, --filter, -o, --stacks, --threshold and -j to app, and lets app keep unknown
+// arguments for check_command_line() to name.
+void add_command_options(CLI::App& app, CommandOptions& options);
+
+// The rules a parser cannot state on its own, after app.parse(): no unknown argument (named in
+// the user's order, with the option probably meant), --threshold only with --stacks, and no
+// filter with --stacks. Throws Error(Usage) with one line.
+void check_command_line(const CLI::App& app, const CommandOptions& options);
+
+// One line for an error of the parser itself: CLI11's words, or ours where they mislead.
+std::string parse_error_text(const CLI::App& app, const CLI::ParseError& error);
+
+// The option of app nearest to a misspelt one ("--thershold": "--threshold"); "" if none is near.
+std::string nearest_option(const CLI::App& app, const std::string& written);
+
+} // namespace powner
