@@ -103,8 +103,9 @@ void die_of_signal(int sig) {
 }
 
 // The vmlinux's DWARF, checked against the dump; null when the file has none (why_not says).
+// forced: set when the vmlinux does not match and --force reads it anyway.
 std::unique_ptr<powner::Types> dwarf_types(const Options& opt, const powner::VmcoreInfo& info,
-                                           std::string& why_not) {
+                                           std::string& why_not, bool& forced) {
   using namespace powner;
   std::unique_ptr<DwarfTypes> types;
   try {
@@ -134,6 +135,7 @@ std::unique_ptr<powner::Types> dwarf_types(const Options& opt, const powner::Vmc
   }
   if (!why.empty()) {
     if (!opt.force) throw Error(Status::Mismatch, why + "; --force reads it anyway");
+    forced = true;
     std::fprintf(stderr, "powner: warning: %s\n", why.c_str());
   }
   return types;
@@ -161,7 +163,9 @@ int run(const Options& opt) {
   // when reading it live, else the .BTF found through the dump's kallsyms (read first without
   // types: the vmlinux table needs none).
   std::string no_dwarf = "no vmlinux given (-s)";
-  std::unique_ptr<Types> types = opt.vmlinux.empty() ? nullptr : dwarf_types(opt, info, no_dwarf);
+  bool forced = false;
+  std::unique_ptr<Types> types =
+      opt.vmlinux.empty() ? nullptr : dwarf_types(opt, info, no_dwarf, forced);
   NoTypes no_types;
   std::unique_ptr<KernelSymbols> bootstrap;
   if (!types) {
@@ -177,7 +181,20 @@ int run(const Options& opt) {
       std::fprintf(stderr, "powner: warning: %s; types from the kernel's BTF %s\n",
                    no_dwarf.c_str(), live ? "(/sys/kernel/btf/vmlinux)" : "in the dump");
   }
-  Engine engine(dump, *types, info);
+  // With another kernel's types, the model's checks fail on values read at the wrong places:
+  // the cause is the types (exit 6, as --force promises), not the dump or its page_owner.
+  auto make_engine = [&] {
+    try {
+      return std::make_unique<Engine>(dump, *types, info);
+    } catch (const Error& e) {
+      if (!forced || (e.status() != Status::NoPageOwner && e.status() != Status::Corrupt)) throw;
+      throw Error(
+          Status::NoDebugInfo,
+          fmt::format("{}: the types of {} (forced) do not fit this dump", e.what(), opt.vmlinux));
+    }
+  };
+  std::unique_ptr<Engine> made = make_engine();
+  Engine& engine = *made;
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
 
   // Checked before -o's file is made: a filter the kernel rejects leaves no file behind.
@@ -207,6 +224,8 @@ int run(const Options& opt) {
     throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
   if (std::string summary = engine.skipped_summary(); !summary.empty())
     std::fprintf(stderr, "powner: %s\n", summary.c_str());
+  if (std::string hint = engine.skipped_hint(); !hint.empty())
+    std::fprintf(stderr, "powner: hint: %s\n", hint.c_str());
   return 0;
 }
 

@@ -120,6 +120,15 @@ uint64_t Engine::skipped_total() const {
          (stack_list_cut_ ? 1 : 0);
 }
 
+std::string Engine::skipped_hint() const {
+  // A cgroup's name is in a slab page (its kernfs_node). makedumpfile older than the kernel can
+  // take slab pages for user pages (1.7.2 on Linux 6.10+, where slab pages carry a page type
+  // instead of PG_slab), and -d 31 then leaves them out.
+  if (!incomplete_) return "";
+  return "the memcg names are in slab pages this dump left out: makedumpfile -d 23, or a "
+         "makedumpfile that knows this kernel's page types, keeps them";
+}
+
 std::string Engine::skipped_summary() const {
   std::string out;
   auto add = [&](uint64_t n, std::string_view what) {

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,7 +59,18 @@ OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs
   const std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
   std::string temporary = dir + "." + base + ".powner-XXXXXX";
   if (temporary.size() > PATH_MAX) throw Error(Status::Unreadable, path + ": name too long");
+  // No signal between the file's making and its registration for remove_temporary_on_signal().
+  sigset_t deadly, before;
+  sigemptyset(&deadly);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&deadly, sig);
+  pthread_sigmask(SIG_BLOCK, &deadly, &before);
   const int fd = ::mkstemp(temporary.data());
+  if (fd >= 0) {
+    std::memcpy(signal_path, temporary.c_str(), temporary.size() + 1);
+    signal_path_set = true;
+  }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (fd < 0) throw write_error(path);
   // The permissions a plain open(O_CREAT, 0666) would give, or those of the file replaced.
   mode_t mode = out.st_mode & 07777;
@@ -70,6 +83,7 @@ OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs
   file_ = ::fdopen(fd, "w");
   if (!file_) {
     const int err = errno;
+    signal_path_set = false;
     ::close(fd);
     ::unlink(temporary.c_str());
     errno = err;
@@ -77,8 +91,6 @@ OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs
   }
   temporary_ = temporary;
   path_ = target;
-  std::memcpy(signal_path, temporary.c_str(), temporary.size() + 1);
-  signal_path_set = true;
 }
 
 void OutputFile::commit() {

@@ -213,6 +213,8 @@ void run(const CommandOptions& opt) {
   }
   if (std::string summary = engine.skipped_summary(); !summary.empty())
     powner_crash_note(summary.c_str());
+  if (std::string hint = engine.skipped_hint(); !hint.empty())
+    powner_crash_note(("hint: " + hint).c_str());
 }
 
 } // namespace

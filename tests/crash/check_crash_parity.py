@@ -68,9 +68,9 @@ def sections(stdout):
 
 
 def powner_errors(text):
-    """powner's error lines (its notes about skipped records are not errors)."""
-    return [l for l in text.splitlines()
-            if l.startswith("powner: ") and not l.startswith("powner: skipped: ")]
+    """powner's error lines (its notes about skipped records, and their hints, are not errors)."""
+    return [l for l in text.splitlines() if l.startswith("powner: ")
+            and not l.startswith(("powner: skipped: ", "powner: hint: "))]
 
 
 def main(argv):

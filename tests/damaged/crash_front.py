@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 MARK = "@@powner-damaged "
-NOTES = ("powner: skipped: ", "powner: warning: ")
+NOTES = ("powner: skipped: ", "powner: warning: ", "powner: hint: ")
 
 
 def main(argv):
