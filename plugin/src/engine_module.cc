@@ -170,12 +170,12 @@ std::string skip_summary(const SkipCounts& skipped) {
   return out;
 }
 
-Filter parse_filter(const std::string& command, const KernelModel& model) {
-  Filter f;
-  if (auto err = apply_filter_command(f, command, model.memory_nodes))
-    throw Error(Status::Usage, fmt::format("{} (the kernel rejects this filter with {})",
-                                           err->message, strerrorname_np(err->errnum)));
-  return f;
+// The filter of a host's -m, -n and --filter values (None: not given), each its own value.
+using OptionalText = std::optional<std::string>;
+Filter filter_of(const KernelModel& model, OptionalText mode, OptionalText nodes,
+                 OptionalText command) {
+  return filter_from_options(FilterOptions{std::move(mode), std::move(nodes), std::move(command)},
+                             model.memory_nodes);
 }
 
 // The engine over one target (a drgn Program). The page_owner file and the stack views each get
@@ -191,13 +191,13 @@ public:
     mem_.prefer_file(info_);
   }
 
-  // Writes the page_owner file under the filter command; returns what was skipped ("" if
-  // nothing).
-  std::string page_owner(const std::string& command, const py::function& write,
-                         const py::object& progress) {
+  // Writes the page_owner file under the filter; returns what was skipped ("" if nothing).
+  // threads: the walk's workers (0: default_walk_threads()).
+  std::string page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
+                         const py::function& write, const py::object& progress, unsigned threads) {
     Engine engine(mem_, types_, info_);
-    engine.set_walk_threads(default_walk_threads());
-    Filter f = parse_filter(command, engine.model());
+    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    Filter f = filter_of(engine.model(), std::move(mode), std::move(nodes), std::move(command));
     Progress report = [&](uint64_t done, uint64_t total) {
       py::gil_scoped_acquire gil;
       if (!progress.is_none()) progress(done, total);
@@ -264,8 +264,10 @@ public:
     bool done_ = false;
   };
 
-  std::unique_ptr<Records> records(const std::string& command) {
-    return std::make_unique<Records>(*this, parse_filter(command, data().engine.model()));
+  // The records of the page_owner file of these nodes (None: all).
+  std::unique_ptr<Records> records(OptionalText nodes) {
+    return std::make_unique<Records>(
+        *this, filter_of(data().engine.model(), std::nullopt, std::move(nodes), std::nullopt));
   }
 
   // (state, record tuple or None); state names PageOwnerLookup::State.
@@ -432,10 +434,10 @@ PYBIND11_MODULE(_engine, m) {
       .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&>(),
            py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
            py::arg("dump_file") = "")
-      .def("page_owner", &Target::page_owner, py::arg("command"), py::arg("write"),
-           py::arg("progress") = py::none())
+      .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
+           py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
       .def("stacks", &Target::stacks, py::arg("view"), py::arg("threshold") = py::none())
-      .def("records", &Target::records, py::arg("command"), py::keep_alive<0, 1>())
+      .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())
       .def("lookup", &Target::lookup, py::arg("pfn"))
       .def("stack", &Target::stack, py::arg("handle"))
       .def("migrate_reason", &Target::migrate_reason, py::arg("reason"));

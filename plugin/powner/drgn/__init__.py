@@ -13,6 +13,7 @@ come through drgn, the stack symbols from the kallsyms tables inside the dump.
 
 import dataclasses
 import io
+import operator
 import os
 import sys
 import warnings
@@ -81,13 +82,16 @@ def set_dump_file(prog, path):
     prog.cache.pop(_TARGET, None)
 
 
-def page_owner(prog, mode="stack", nid=None, file=None):
+def page_owner(prog, mode="stack", nid=None, file=None, threads=None):
     """Prints /sys/kernel/debug/page_owner to file (default sys.stdout) as read after writing
     "mode=MODE nid=NID" to it: mode is "stack", "handle" or "stack_handle"; nid a node, an
-    iterable of nodes or a node list such as "0,2-3" (None: all nodes). A filter the kernel
-    would reject raises Error with status Status.USAGE. Pages the dump lacks are left out,
-    with a SkippedPagesWarning."""
-    skipped = _target(prog).page_owner(_filter_command(mode, nid), _writer(file))
+    iterable of nodes or a node list such as "0,2-3" (None: all nodes). Each is one value, as
+    after "mode=" or "nid=": mode="handle nid=1" is an unknown mode, nid="0, 1" nodes 0 and 1.
+    A filter the kernel would reject (mode="" and nid="" too) raises Error with status
+    Status.USAGE. Pages the dump lacks are left out, with a SkippedPagesWarning. threads: how
+    many threads read and format (None: the CPUs available); the output is the same."""
+    skipped = _target(prog).page_owner(mode, _node_list(nid), None, _writer(file),
+                                       threads=threads or 0)
     _warn_skipped(skipped)
 
 
@@ -97,7 +101,7 @@ def records(prog, nid=None):
     a SkippedPagesWarning at the end; it also counts the records whose stack the dump lacks or
     whose handle is garbage (their stack is empty, or its symbols may be wrong)."""
     target = _target(prog)
-    batches = target.records(_filter_command(None, nid))  # a bad nid raises here, not later
+    batches = target.records(_node_list(nid))  # a bad nid raises here, not later
     return _records(target, batches)
 
 
@@ -158,18 +162,13 @@ def _page_owner(target, fields, allocated):
     )
 
 
-def _filter_command(mode, nid):
-    """What would be written to the page_owner file."""
-    tokens = []
-    if mode is not None:
-        tokens.append(f"mode={mode}")
-    if nid is not None:
-        if isinstance(nid, int):
-            nid = str(nid)
-        elif not isinstance(nid, str):
-            nid = ",".join(str(int(n)) for n in nid)
-        tokens.append(f"nid={nid}")
-    return " ".join(tokens)
+def _node_list(nid):
+    """nid as the node list "nid=" takes (None: no node filter)."""
+    if nid is None or isinstance(nid, str):
+        return nid
+    if isinstance(nid, int):
+        return str(nid)
+    return ",".join(str(operator.index(n)) for n in nid)
 
 
 def _writer(file):

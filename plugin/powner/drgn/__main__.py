@@ -51,13 +51,14 @@ def parse_args(argv):
                         help="kernel dump (kdump-compressed or kdump ELF)")
     parser.add_argument("-s", "--symbols", required=True, metavar="VMLINUX",
                         help="vmlinux with DWARF debug info (or its debug-only file)")
-    parser.add_argument("-m", "--mode", default="",
+    parser.add_argument("-m", "--mode",
                         help="print mode: stack (default), handle, stack_handle")
-    parser.add_argument("-n", "--nid", default="", metavar="NODELIST",
+    parser.add_argument("-n", "--nid", metavar="NODELIST",
                         help="only pages of these NUMA nodes: a node list like 0,2-3")
-    parser.add_argument("--filter", default="", metavar="COMMAND",
+    parser.add_argument("--filter", metavar="COMMAND",
                         help='a filter command as written to the page_owner file '
-                             '("mode=handle nid=0-1")')
+                             '("mode=handle nid=0-1"), applied after -m and -n as a later '
+                             'write would be')
     parser.add_argument("-o", "--output", default="", metavar="FILE",
                         help="write to FILE instead of standard output")
     parser.add_argument("--stacks", choices=("stacks", "handles", "stacks_handles"),
@@ -67,7 +68,7 @@ def parse_args(argv):
     parser.add_argument("--force", action="store_true",
                         help="read the dump even with a vmlinux that does not match it")
     args = parser.parse_args(argv)
-    if args.stacks and (args.mode or args.nid or args.filter):
+    if args.stacks and (args.mode, args.nid, args.filter) != (None, None, None):
         parser.exit(int(Status.USAGE),
                     "powner: --stacks views take no -m or -n (the kernel's files have none)\n")
     return args
@@ -193,13 +194,10 @@ def run(args):
         text, skipped = target.stacks(args.stacks, args.threshold)
         out.write(text)
     else:
-        command = " ".join(token for token in (
-            f"mode={args.mode}" if args.mode else "",
-            f"nid={args.nid}" if args.nid else "",
-            args.filter) if token)
         progress = _Progress()
         try:
-            skipped = target.page_owner(command, out.write, progress.update)
+            skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
+                                        progress.update)
         finally:
             progress.clear()
     out.close()

@@ -1,0 +1,96 @@
+"""What the drgn plugin's tests share: a fixture dump opened with drgn, its live captures, and
+tests/parity/check_parity.py's rule for comparing a text with them."""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import drgn
+
+from powner.drgn.__main__ import _load_vmlinux
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SKIP = 77  # ctest: skipped
+
+
+def load_check_parity():
+    path = os.path.join(HERE, "..", "parity", "check_parity.py")
+    spec = importlib.util.spec_from_file_location("check_parity", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_parity = load_check_parity()
+
+
+class Failures:
+    """Counts failures, printing the first 20."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, message):
+        self.count += 1
+        if self.count <= 20:
+            print(f"FAIL {message}")
+
+    def check(self, ok, message):
+        if not ok:
+            self(message)
+        return ok
+
+
+class Fixture:
+    """An unpacked fixture (tests/vmcores) and one of its dumps."""
+
+    def __init__(self, path, dump):
+        self.path = path
+        self.dump = dump
+        self.vmcore = os.path.join(path, dump)
+        self.vmlinux = os.path.join(path, "vmlinux")
+        self.captures = os.path.join(path, "captures")
+        self.changed = check_parity.changed_pages(path)
+
+    def opens(self):
+        """Whether drgn opens the dump (not QEMU's raw ELF dumps before drgn 0.0.23)."""
+        try:
+            drgn.Program().set_core_dump(self.vmcore)
+            return True
+        except (ValueError, OSError, drgn.FaultError) as e:
+            print(f"skipped: drgn {drgn.__version__} cannot open {self.dump}: {e}")
+            return False
+
+    def program(self, vmlinux=True):
+        """The dump as a drgn Program, with the vmlinux's debug info or without any."""
+        prog = drgn.Program()
+        prog.set_core_dump(self.vmcore)
+        if vmlinux:
+            _load_vmlinux(prog, self.vmlinux)
+        return prog
+
+    def has_capture(self, name):
+        return os.path.exists(os.path.join(self.captures, name))
+
+    def capture(self, name):
+        with open(os.path.join(self.captures, name), "rb") as f:
+            return f.read()
+
+    def differs(self, name, got, skipped=""):
+        """None when got (bytes) is the capture as check_parity.py accepts it: identical but
+        for the page flags of pages that changed after the capture, and for records the dump
+        lacks that skipped ("skipped: ...") reported; else what differs."""
+        want = self.capture(name)
+        if got == want:
+            return None
+        want_text = check_parity.mask_changed(want.decode(errors="replace"), self.changed, False)
+        got_text = check_parity.mask_changed(got.decode(errors="replace"), self.changed, True)
+        if got_text == want_text or check_parity.accounted_gap(want_text, got_text, skipped):
+            return None
+        return check_parity.describe_difference(want_text, got_text)
+
+
+def command(*args):
+    """(status, stdout bytes, stderr text) of python3 -m powner.drgn ARGS."""
+    run = subprocess.run([sys.executable, "-m", "powner.drgn", *args], capture_output=True)
+    return run.returncode, run.stdout, run.stderr.decode(errors="replace")

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""python3 -m powner.drgn's options, as the powner command takes them, against the live captures
+of a fixture dump:
+
+- -m and -n are values, each what follows "mode=" or "nid=" in a write to the page_owner file;
+  --filter COMMAND is applied after them: what it sets wins, as a later write would.
+
+usage: test_command.py FIXTURE_DIR DUMP"""
+import shlex
+import sys
+
+from fixture import SKIP, Failures, Fixture, command
+
+
+def check_output(fx, fail, args, capture):
+    status, out, err = command("-c", fx.vmcore, *args)
+    differs = f"exit {status}: {err.strip()}" if status else fx.differs(capture, out, err)
+    if fail.check(not differs, f"{shlex.join(args)}: not {capture}: {differs}"):
+        print(f"ok   {shlex.join(args)}: {capture}")
+
+
+def check_refused(fx, fail, args, words):
+    status, _, err = command("-c", fx.vmcore, *args)
+    if fail.check(status == 2 and words in err and err.count("\n") == 1,
+                  f"{shlex.join(args)}: exit {status}, {err.strip()!r}; expected 2 and {words!r}"):
+        print(f"ok   {shlex.join(args)}: {err.strip()}")
+
+
+def check_filter_options(fx, fail):
+    s = ["-s", fx.vmlinux]
+    check_output(fx, fail, s + ["-m", "handle", "-n", "0, 1"], "page_owner.mode-handle.nid-0,1.txt")
+    check_output(fx, fail, s + ["-m", "handle", "--filter", "mode=stack_handle nid=1"],
+                 "page_owner.mode-stack_handle.nid-1.txt")
+    check_output(fx, fail, s + ["-n", "1", "--filter", "nid=0"], "page_owner.mode-stack.nid-0.txt")
+    check_refused(fx, fail, s + ["-m", "handle nid=1"], "unknown print mode 'handle nid=1'")
+    check_refused(fx, fail, s + ["-m", ""], "unknown print mode ''")
+    check_refused(fx, fail, s + ["-n", ""], "the node list is empty")
+    check_refused(fx, fail, s + ["-n", "0", "--filter", "nid="], "the node list is empty")
+
+
+def main(argv):
+    fx = Fixture(argv[1], argv[2])
+    if not fx.opens():
+        return SKIP
+    fail = Failures()
+    check_filter_options(fx, fail)
+    print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
+    return 1 if fail.count else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
