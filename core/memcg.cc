@@ -4,65 +4,101 @@
 
 namespace powner {
 
-bool MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail) {
+namespace {
+
+PageMemcg in_state(PageMemcg::State state) {
+  PageMemcg m;
+  m.state = state;
+  return m;
+}
+
+} // namespace
+
+PageMemcg MemcgLines::describe(uint64_t memcg_data, bool page_is_tail) {
+  using State = PageMemcg::State;
   const auto& c = model_.memcg;
-  if (!c.present || !memcg_data) return true;
-  if (c.skips_tail && page_is_tail) return true;
+  if (!c.present) return in_state(State::NoMemcg);
+  if (!memcg_data) return in_state(State::NotCharged);
+  if (c.skips_tail && page_is_tail) return in_state(State::TailPage);
   std::lock_guard lock(mu_);
   auto [it, inserted] = cache_.try_emplace(memcg_data);
-  if (inserted) it->second = lines_for(memcg_data);
-  if (!it->second) return false;
-  out += *it->second;
-  return true;
+  if (inserted) it->second = read(memcg_data);
+  return it->second;
+}
+
+bool MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail) {
+  PageMemcg m = describe(memcg_data, page_is_tail);
+  switch (m.state) {
+  case PageMemcg::State::NoMemcg:
+  case PageMemcg::State::NotCharged:
+  case PageMemcg::State::TailPage:
+    return true;
+  case PageMemcg::State::Slab:
+    out += "Slab cache page\n";
+    return true;
+  case PageMemcg::State::Charged:
+    out += "Charged ";
+    if (m.via_objcg) out += "(via objcg) ";
+    out += "to ";
+    if (!m.online) out += "offline ";
+    out += "memcg ";
+    out += m.name;
+    out += '\n';
+    return true;
+  case PageMemcg::State::NotInDump:
+    break;
+  }
+  return false;
 }
 
 // cgroup_name() -> kernfs_name(): "(null)" without a node, "/" for the root, else the name,
-// at most 79 characters (an 80-byte buffer).
-std::optional<std::string> MemcgLines::cgroup_name(uint64_t memcg) {
+// at most 79 characters (an 80-byte buffer). False when the dump lacks it.
+bool MemcgLines::cgroup_name(uint64_t memcg, std::string& name) {
   const auto& c = model_.memcg;
   auto cgroup = read_value<uint64_t>(mem_, memcg + c.memcg_css_off + c.css_cgroup_off);
-  if (!cgroup) return std::nullopt;
+  if (!cgroup) return false;
   auto kn =
       *cgroup ? read_value<uint64_t>(mem_, *cgroup + c.cgroup_kn_off) : std::optional<uint64_t>(0);
-  if (!kn) return std::nullopt;
-  if (!*kn) return "(null)";
+  if (!kn) return false;
+  if (!*kn) {
+    name = "(null)";
+    return true;
+  }
   auto parent = read_value<uint64_t>(mem_, *kn + c.kn_parent_off);
-  if (!parent) return std::nullopt;
-  if (!*parent) return "/";
+  if (!parent) return false;
+  if (!*parent) {
+    name = "/";
+    return true;
+  }
   auto name_ptr = read_value<uint64_t>(mem_, *kn + c.kn_name_off);
-  auto name = name_ptr ? read_c_string(mem_, *name_ptr, 79) : std::nullopt;
-  return name;
+  auto text = name_ptr ? read_c_string(mem_, *name_ptr, 79) : std::nullopt;
+  if (!text) return false;
+  name = std::move(*text);
+  return true;
 }
 
-std::optional<std::string> MemcgLines::lines_for(uint64_t md) {
+PageMemcg MemcgLines::read(uint64_t md) {
+  using State = PageMemcg::State;
   const auto& c = model_.memcg;
-  std::string out;
+  // A slab page's memcg_data leads to no memcg (6.1 and 6.12+ alike).
+  if (md & c.objexts_bit) return in_state(State::Slab);
   uint64_t memcg = 0;
-  if (md & c.objexts_bit) {
-    out += "Slab cache page\n";
-    if (c.objcg_for_all) return out; // 6.12+: done after the slab line
-  } else if (c.objcg_for_all || (md & c.kmem_bit)) {
+  if (c.objcg_for_all || (md & c.kmem_bit)) {
     uint64_t objcg = md & ~c.flags_mask;
     if (objcg) {
       auto m = read_value<uint64_t>(mem_, objcg + c.objcg_memcg_off);
-      if (!m) return std::nullopt;
+      if (!m) return in_state(State::NotInDump);
       memcg = *m;
     }
   } else {
     memcg = md & ~c.flags_mask; // 6.1: an LRU page's memcg_data is the mem_cgroup
   }
-  if (!memcg) return out;
+  if (!memcg) return in_state(State::NotCharged);
+  PageMemcg out = in_state(State::Charged);
   auto flags = read_value<uint32_t>(mem_, memcg + c.memcg_css_off + c.css_flags_off);
-  auto name = cgroup_name(memcg);
-  if (!flags || !name) return std::nullopt;
-  bool online = *flags & c.css_online;
-  out += "Charged ";
-  if (md & c.kmem_bit) out += "(via objcg) ";
-  out += "to ";
-  if (!online) out += "offline ";
-  out += "memcg ";
-  out += *name;
-  out += '\n';
+  if (!flags || !cgroup_name(memcg, out.name)) return in_state(State::NotInDump);
+  out.via_objcg = md & c.kmem_bit;
+  out.online = *flags & c.css_online;
   return out;
 }
 

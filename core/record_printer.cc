@@ -7,10 +7,16 @@
 
 namespace powner {
 
-const std::string& RecordPrinter::name_or(const std::vector<std::string>& names, int64_t index) {
+const std::string& name_or_unknown(const std::vector<std::string>& names, int64_t index) {
   static const std::string unknown = "(unknown)";
   if (index < 0 || static_cast<uint64_t>(index) >= names.size()) return unknown;
   return names[static_cast<size_t>(index)];
+}
+
+int64_t gfp_migratetype(const KernelModel& m, uint32_t gfp_mask) {
+  if (m.mobility_disabled) return 0;
+  return static_cast<int64_t>((gfp_mask & (m.gfp_movable | m.gfp_reclaimable)) /
+                              (m.gfp_movable ? m.gfp_movable : 8));
 }
 
 const std::string& RecordPrinter::gfp_text(uint32_t gfp_mask) {
@@ -49,19 +55,14 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
   if (m.prints_free_ts) fmt::format_to(it, FMT_COMPILE(", free_ts {} ns"), rec.free_ts_nsec);
   out.push_back('\n');
 
-  // gfp_migratetype()
-  int64_t page_mt =
-      m.mobility_disabled
-          ? 0
-          : static_cast<int64_t>((rec.gfp_mask & (m.gfp_movable | m.gfp_reclaimable)) /
-                                 (m.gfp_movable ? m.gfp_movable : 8));
   if (m.prints_free_ts)
     fmt::format_to(it, FMT_COMPILE("PFN {} type "), rec.pfn);
   else
     fmt::format_to(it, FMT_COMPILE("PFN {:#x} type "), rec.pfn);
   fmt::format_to(it, FMT_COMPILE("{} Block {} type {} Flags "),
-                 name_or(m.migratetype_names, page_mt), rec.pfn >> m.pageblock_order,
-                 name_or(m.migratetype_names, rec.pageblock_migratetype));
+                 name_or_unknown(m.migratetype_names, gfp_migratetype(m, rec.gfp_mask)),
+                 rec.pfn >> m.pageblock_order,
+                 name_or_unknown(m.migratetype_names, rec.pageblock_migratetype));
   add(page_flags_text(rec.page_flags));
   out.push_back('\n');
 
@@ -81,7 +82,7 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
   }
   if (rec.last_migrate_reason != m.never_migrated)
     fmt::format_to(it, FMT_COMPILE("Page has been migrated, last migrate reason: {}\n"),
-                   name_or(m.migrate_reason_names, rec.last_migrate_reason));
+                   name_or_unknown(m.migrate_reason_names, rec.last_migrate_reason));
   if (rec.memcg_data) {
     auto [it_memcg, inserted] = memcg_lines_[rec.page_is_tail].try_emplace(rec.memcg_data);
     std::optional<std::string>& lines = it_memcg->second;

@@ -17,6 +17,14 @@
 
 namespace powner {
 
+// What print_page_owner() prints for an index into one of the kernel's name tables
+// (migratetype_names, migrate_reason_names): the name, or "(unknown)" past the table.
+const std::string& name_or_unknown(const std::vector<std::string>& names, int64_t index);
+
+// gfp_migratetype(): the migrate type of an allocation's gfp mask, the first "type" of the
+// "PFN ... type X Block ... type Y" line (Y is the pageblock's, PageRecord::pageblock_migratetype).
+int64_t gfp_migratetype(const KernelModel& model, uint32_t gfp_mask);
+
 class RecordPrinter {
 public:
   RecordPrinter(const KernelModel& model, StackDepot& depot, MemcgLines& memcg)
@@ -33,13 +41,11 @@ public:
 
   uint64_t bad_handles() const { return bad_handles_; }
 
-private:
-  const std::string& name_or(const std::vector<std::string>& names, int64_t index);
-
   // The text of %pGg and %pGp, once per distinct mask and page->flags value.
   const std::string& gfp_text(uint32_t gfp_mask);
   const std::string& page_flags_text(uint64_t flags);
 
+private:
   const KernelModel& model_;
   StackDepot& depot_;
   MemcgLines& memcg_;
