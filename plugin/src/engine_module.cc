@@ -1,13 +1,15 @@
 // powner._engine: the powner engine for Python hosts. Memory and types come from Python
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
-// the engine's text, records and stacks go back as bytes and tuples.
+// the engine's text goes back as bytes, its records and stacks as named fields (dicts).
 #include "engine.h"
 #include "error.h"
 #include "filter.h"
 #include "kdump_file.h"
+#include "memcg.h"
 #include "page_owner_lookup.h"
 #include "parallel_walk.h"
 #include "reader_agreement.h"
+#include "record_printer.h"
 #include "stack_depot.h"
 
 #include <Python.h>
@@ -153,11 +155,12 @@ py::bytes as_bytes(std::string_view s) {
   return {s.data(), s.size()};
 }
 
-// A page_owner record as a tuple, as _page_owner() in powner/drgn/__init__.py unpacks it.
-py::tuple record_tuple(const PageRecord& r) {
-  return py::make_tuple(r.pfn, r.order, r.gfp_mask, r.pid, r.tgid, as_bytes(r.comm), r.ts_nsec,
-                        r.handle, r.free_handle, r.free_pid, r.free_tgid, r.free_ts_nsec,
-                        r.last_migrate_reason, r.page_flags, r.pageblock_migratetype);
+// Text that need not be UTF-8 (a comm), as Python shows bytes it cannot decode.
+py::str decoded(std::string_view s) {
+  PyObject* text =
+      PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "backslashreplace");
+  if (text == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(text);
 }
 
 std::string skip_summary(const SkipCounts& skipped) {
@@ -178,16 +181,36 @@ Filter filter_of(const KernelModel& model, OptionalText mode, OptionalText nodes
                              model.memory_nodes);
 }
 
+// Why a record has no memcg, for PageOwner.memcg_none_reason.
+const char* no_memcg_reason(PageMemcg::State state) {
+  switch (state) {
+  case PageMemcg::State::NoMemcg:
+    return "the kernel has no memory cgroups";
+  case PageMemcg::State::NotCharged:
+    return "not charged to a memcg";
+  case PageMemcg::State::TailPage:
+    return "a tail page: the kernel prints no memcg for it";
+  case PageMemcg::State::Slab:
+    return "a slab page: the kernel prints \"Slab cache page\" and no memcg";
+  case PageMemcg::State::NotInDump:
+    return "the dump lacks its memcg";
+  case PageMemcg::State::Charged:
+    break;
+  }
+  return nullptr;
+}
+
 // The engine over one target (a drgn Program). The page_owner file and the stack views each get
 // an Engine of their own, as one run of the powner command does, so that what one call skipped
 // is reported by that call. Records, single pages and stacks share one Engine, made on first use.
 class Target {
 public:
   // dump_file: the file the target was read from ("" if none or unknown), for its page map.
+  // frame: the Python type of a stack frame, made as frame(address, "%pS").
   Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
-         const std::string& dump_file)
+         const std::string& dump_file, py::object frame)
       : mem_(std::move(read), std::move(fault), open_dump(dump_file)), types_(std::move(types)),
-        info_(vmcoreinfo) {
+        info_(vmcoreinfo), frame_(std::move(frame)) {
     mem_.prefer_file(info_);
   }
 
@@ -227,7 +250,7 @@ public:
     return {as_bytes(text), engine.skipped_summary()};
   }
 
-  // The records of the page_owner file as tuples, a batch (a list) per next_batch() call, None
+  // The records of the page_owner file as fields(), a batch (a list) per next_batch() call, None
   // once the walk is over.
   class Records {
   public:
@@ -240,9 +263,7 @@ public:
       }
       py::list out(batch_.size());
       for (size_t i = 0; i < batch_.size(); i++) {
-        out[i] = record_tuple(batch_[i]);
-        // Decoded now, once per handle: the PageOwner takes the frames from the same cache.
-        target_.stack(batch_[i].handle);
+        out[i] = target_.fields(batch_[i], true);
         if (target_.data().bad_stacks.contains(batch_[i].handle)) no_stack_++;
       }
       return out;
@@ -270,16 +291,85 @@ public:
         *this, filter_of(data().engine.model(), std::nullopt, std::move(nodes), std::nullopt));
   }
 
-  // (state, record tuple or None); state names PageOwnerLookup::State.
+  // (state, fields() or None); state names PageOwnerLookup::State.
   py::tuple lookup(uint64_t pfn) {
     PageOwnerLookup r = lookup_page_owner(mem_, data().engine.model(), pfn);
-    bool has_record =
-        r.state == PageOwnerLookup::State::Allocated || r.state == PageOwnerLookup::State::Freed;
-    return py::make_tuple(r.state, has_record ? py::object(record_tuple(r.record)) : py::none());
+    bool allocated = r.state == PageOwnerLookup::State::Allocated;
+    bool has_record = allocated || r.state == PageOwnerLookup::State::Freed;
+    return py::make_tuple(r.state,
+                          has_record ? py::object(fields(r.record, allocated)) : py::none());
   }
 
-  // The frames stack_depot_fetch() returns for handle, as ((address, "%pS"), ...); the same
-  // tuple for every call with the same handle.
+  // A record as the keyword arguments of a PageOwner (powner/drgn/__init__.py): its
+  // struct page_owner, and what print_page_owner() makes of it and of its page.
+  py::dict fields(const PageRecord& r, bool allocated) {
+    Data& d = data();
+    const KernelModel& m = d.engine.model();
+    py::dict f;
+    f["pfn"] = r.pfn;
+    int nid = d.nodes.node_of(r.page_flags, r.pfn);
+    f["nid"] = nid < 0 ? py::object(py::none()) : py::int_(nid);
+    f["order"] = r.order;
+    f["gfp_mask"] = r.gfp_mask;
+    f["gfp_mask_text"] = d.shared(d.printer.gfp_text(r.gfp_mask));
+    f["migratetype"] =
+        d.shared(name_or_unknown(m.migratetype_names, gfp_migratetype(m, r.gfp_mask)));
+    f["pageblock_migratetype"] =
+        d.shared(name_or_unknown(m.migratetype_names, r.pageblock_migratetype));
+    f["page_flags"] = r.page_flags;
+    f["page_flags_text"] = d.shared(d.printer.page_flags_text(r.page_flags));
+    f["pid"] = r.pid;
+    f["tgid"] = r.tgid;
+    f["comm"] = decoded(r.comm);
+    f["ts_nsec"] = r.ts_nsec;
+    f["handle"] = r.handle;
+    f["stack"] = stack(r.handle);
+    f["allocated"] = allocated;
+    f["free_handle"] = r.free_handle;
+    f["free_pid"] = r.free_pid;
+    f["free_tgid"] = r.free_tgid;
+    f["free_ts_nsec"] = r.free_ts_nsec;
+    f["free_stack"] = stack(r.free_handle);
+    f["last_migrate_reason"] =
+        r.last_migrate_reason == m.never_migrated
+            ? py::object(py::none())
+            : d.shared(name_or_unknown(m.migrate_reason_names, r.last_migrate_reason));
+    PageMemcg memcg = d.memcg.describe(r.memcg_data, r.page_is_tail);
+    bool charged = memcg.state == PageMemcg::State::Charged;
+    f["memcg"] = charged ? py::object(py::str(memcg.name)) : py::none();
+    f["memcg_online"] = charged ? py::object(py::bool_(memcg.online)) : py::none();
+    const char* why = no_memcg_reason(memcg.state);
+    f["memcg_none_reason"] = why ? py::object(py::str(why)) : py::none();
+    f["_record"] = py::cast(r);
+    return f;
+  }
+
+  // What print_page_owner() prints for the record in a print mode ("stack", "handle",
+  // "stack_handle"). Raises Error when the kernel would print none (a text longer than its
+  // page-sized buffer) or the dump lacks what the text needs.
+  py::bytes text(const PageRecord& r, const std::string& mode) {
+    Data& d = data();
+    Filter f = filter_of(d.engine.model(), mode, std::nullopt, std::nullopt);
+    fmt::memory_buffer out;
+    const char* why = "";
+    switch (d.printer.append(out, r, f.mode)) {
+    case RecordPrinter::Result::Printed:
+      return {out.data(), out.size()};
+    case RecordPrinter::Result::TooLong:
+      why = "longer than the kernel's page-sized buffer, the kernel prints no text for it";
+      break;
+    case RecordPrinter::Result::Incomplete:
+      why = "the dump lacks its memcg";
+      break;
+    case RecordPrinter::Result::NoStack:
+      why = "the dump lacks its stack";
+      break;
+    }
+    throw Error(Status::Unreadable, fmt::format("the record of PFN {:#x}: {}", r.pfn, why));
+  }
+
+  // The frames stack_depot_fetch() returns for handle, as (frame(address, "%pS"), ...); the
+  // same tuple for every call with the same handle.
   py::tuple stack(uint32_t handle) {
     Data& d = data();
     auto it = d.stacks.find(handle);
@@ -291,19 +381,11 @@ public:
       std::string ps;
       // A symbol whose data the dump lacks may not be what the kernel would have printed.
       bad = !d.engine.symbols().append_ps(ps, entries[i]) || bad;
-      frames[i] = py::make_tuple(entries[i], ps);
+      frames[i] = frame_(entries[i], ps);
     }
     if (bad) d.bad_stacks.insert(handle);
     d.stacks.emplace(handle, frames);
     return frames;
-  }
-
-  std::optional<std::string> migrate_reason(int64_t reason) {
-    const KernelModel& m = data().engine.model();
-    if (reason == m.never_migrated) return std::nullopt;
-    if (reason < 0 || static_cast<uint64_t>(reason) >= m.migrate_reason_names.size())
-      return "(unknown)";
-    return m.migrate_reason_names[static_cast<size_t>(reason)];
   }
 
   // The Python objects a Target holds include the Program, which keeps the Target in its
@@ -311,6 +393,7 @@ public:
   int traverse(visitproc visit, void* arg) {
     if (int r = mem_.traverse(visit, arg)) return r;
     if (int r = types_.traverse(visit, arg)) return r;
+    Py_VISIT(frame_.ptr());
     if (data_)
       for (auto& [handle, frames] : data_->stacks)
         Py_VISIT(frames.ptr());
@@ -319,6 +402,7 @@ public:
   void clear() {
     mem_.clear();
     types_.clear();
+    frame_ = py::none();
     if (data_) data_->stacks.clear();
   }
 
@@ -334,11 +418,24 @@ private:
 
   struct Data {
     Data(Memory& mem, Types& types, const VmcoreInfo& info)
-        : engine(mem, types, info), depot(mem, engine.model(), engine.symbols()) {}
+        : engine(mem, types, info), depot(mem, engine.model(), engine.symbols()),
+          memcg(mem, engine.model()), printer(engine.model(), depot, memcg),
+          nodes(mem, engine.model()) {}
+    // One Python string for each string the engine keeps (names, flag texts), however many
+    // records show it.
+    py::str shared(const std::string& s) {
+      auto [it, inserted] = strings.try_emplace(&s);
+      if (inserted) it->second = py::str(s);
+      return it->second;
+    }
     Engine engine;
     StackDepot depot;
+    MemcgLines memcg;
+    RecordPrinter printer;
+    PageOwnerWalk nodes; // for node_of(): memdesc_nid(), as the walk's node filter reads it
     std::unordered_map<uint32_t, py::tuple> stacks;
     std::unordered_set<uint32_t> bad_stacks; // handles whose stack could not be read whole
+    std::unordered_map<const std::string*, py::str> strings;
   };
 
   Data& data() {
@@ -349,6 +446,7 @@ private:
   PyMemory mem_;
   PyTypes types_;
   VmcoreInfo info_;
+  py::object frame_;
   std::unique_ptr<Data> data_;
 };
 
@@ -430,15 +528,17 @@ PYBIND11_MODULE(_engine, m) {
       .def("next_batch", &Target::Records::next_batch)
       .def("skipped_summary", &Target::Records::skipped_summary);
 
+  py::class_<PageRecord>(m, "PageRecord", "A record as the engine keeps it, for Target.text().");
+
   py::class_<Target>(m, "Target", py::custom_type_setup(target_gc))
-      .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&>(),
+      .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&,
+                    py::object>(),
            py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
-           py::arg("dump_file") = "")
+           py::arg("dump_file"), py::arg("frame"))
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
       .def("stacks", &Target::stacks, py::arg("view"), py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())
       .def("lookup", &Target::lookup, py::arg("pfn"))
-      .def("stack", &Target::stack, py::arg("handle"))
-      .def("migrate_reason", &Target::migrate_reason, py::arg("reason"));
+      .def("text", &Target::text, py::arg("record"), py::arg("mode"));
 }

@@ -77,14 +77,17 @@ class Fixture:
             return f.read()
 
     def differs(self, name, got, skipped=""):
-        """None when got (bytes) is the capture as check_parity.py accepts it: identical but
-        for the page flags of pages that changed after the capture, and for records the dump
-        lacks that skipped ("skipped: ...") reported; else what differs."""
-        want = self.capture(name)
+        """None when got (bytes, or text with undecodable bytes as backslashreplace leaves
+        them) is the capture as check_parity.py accepts it: identical but for the page flags
+        of pages that changed after the capture, and for records the dump lacks that skipped
+        ("skipped: ...") reported; else what differs."""
+        want = self.capture(name).decode(errors="backslashreplace")
+        if isinstance(got, bytes):
+            got = got.decode(errors="backslashreplace")
         if got == want:
             return None
-        want_text = check_parity.mask_changed(want.decode(errors="replace"), self.changed, False)
-        got_text = check_parity.mask_changed(got.decode(errors="replace"), self.changed, True)
+        want_text = check_parity.mask_changed(want, self.changed, False)
+        got_text = check_parity.mask_changed(got, self.changed, True)
         if got_text == want_text or check_parity.accounted_gap(want_text, got_text, skipped):
             return None
         return check_parity.describe_difference(want_text, got_text)

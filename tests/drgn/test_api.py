@@ -4,9 +4,17 @@
 - page_owner() takes mode and nid as values, each what follows "mode=" or "nid=" in a write to
   the page_owner file: a mode with a space in it is an unknown mode, "0, 1" is a node list, and
   empty values are rejected as the kernel rejects "mode=" and "nid=".
+- records come from the engine as named fields, the PageOwner's.
+- every record of records() is, as str(), its text in the page_owner capture (mode=stack), and
+  its fields are what that text says: the gfp mask's %pGg, both migrate types, the page flags
+  and their %pGp, the memcg its "Charged ... memcg NAME" line names (or none, with a reason);
+  its node is the node of the per-node capture holding it. Together the texts are what
+  page_owner() prints. Its repr shows PFN, masks, handles and addresses in hex.
 
 usage: test_api.py FIXTURE_DIR DUMP"""
+import dataclasses
 import io
+import re
 import sys
 import warnings
 
@@ -14,7 +22,7 @@ import powner.drgn as plugin
 from fixture import SKIP, Failures, Fixture
 
 
-def printed(call):
+def printed_by(call):
     """(bytes, what was skipped) of a powner.drgn function printing to file=."""
     out = io.BytesIO()
     with warnings.catch_warnings(record=True) as caught:
@@ -53,10 +61,96 @@ def check_filter_values(prog, fx, fail):
         ({"mode": "stack_handle", "nid": [1]}, "page_owner.mode-stack_handle.nid-1.txt"),
         ({"nid": 0}, "page_owner.mode-stack.nid-0.txt"),
     ]:
-        got, skipped = printed(lambda out: plugin.page_owner(prog, file=out, **kwargs))
+        got, skipped = printed_by(lambda out: plugin.page_owner(prog, file=out, **kwargs))
         differs = fx.differs(capture, got, skipped)
         fail.check(not differs, f"page_owner({kwargs}) is not {capture}: {differs}")
     print("page_owner(): mode and nid as values")
+
+
+HEADER = re.compile(r"Page allocated via order \d+, mask 0x[0-9a-f]+\((.*)\), pid ")
+PFN_LINE = re.compile(r"PFN (0x[0-9a-f]+|\d+) type (\S+) Block \d+ type (\S+) Flags "
+                      r"((0x[0-9a-f]+)\(.*\))$")
+CHARGED = re.compile(r"Charged (?:\(via objcg\) )?to (offline )?memcg (.*)$")
+
+
+def capture_blocks(fx, name):
+    """pfn -> the text of its record in a capture."""
+    blocks = {}
+    for block in fx.capture(name).decode(errors="backslashreplace").split("\n\n"):
+        lines = block.split("\n")
+        if len(lines) > 1:
+            blocks[int(PFN_LINE.match(lines[1]).group(1), 0)] = block + "\n\n"
+    return blocks
+
+
+def check_named_fields(prog, fail):
+    batches = plugin._target(prog).records(None)
+    first = next(batch for batch in iter(batches.next_batch, None) if batch)[0]
+    names = {f.name for f in dataclasses.fields(plugin.PageOwner)} - {"_target"}
+    got = set(first) if isinstance(first, dict) else type(first).__name__
+    fail.check(got == names, f"a record from the engine has fields {got}, not {names}")
+    print("records come from the engine as named fields")
+
+
+def check_record_fields(fx, r, text, nodes, fail):
+    """r's fields against its text in the capture."""
+    lines = text.split("\n")
+    gfp = HEADER.match(lines[0]).group(1)
+    _, migratetype, pageblock, flags_text, flags = PFN_LINE.match(lines[1]).groups()
+    flags = int(flags, 16)
+    if r.pfn in fx.changed:  # flags as in the dump, which the capture predates
+        flags = fx.changed[r.pfn]
+        flags_text = r.page_flags_text
+    charged = next(filter(None, map(CHARGED.match, lines)), None)
+    want = (r.nid in nodes.get(r.pfn, ()), gfp, migratetype, pageblock, flags, flags_text,
+            charged and charged.group(2), charged and not charged.group(1),
+            (r.memcg_none_reason is None) == bool(charged),
+            ("Slab cache page" in lines) == ("slab" in (r.memcg_none_reason or "")))
+    got = (True, r.gfp_mask_text, r.migratetype, r.pageblock_migratetype, r.page_flags,
+           r.page_flags_text, r.memcg, r.memcg_online, True, True)
+    return fail.check(got == want, f"PFN {r.pfn:#x}: fields {got} where the text says {want}")
+
+
+def check_records(prog, fx, fail):
+    """Every record's str() and fields against the page_owner capture (mode=stack)."""
+    want = capture_blocks(fx, "page_owner.txt")
+    nodes = {}
+    for nid in (0, 1, 2):
+        name = f"page_owner.mode-stack.nid-{nid}.txt"
+        if fx.has_capture(name):
+            for pfn in capture_blocks(fx, name):
+                nodes.setdefault(pfn, set()).add(nid)
+    texts, no_text, checked = [], 0, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", plugin.SkippedPagesWarning)
+        for r in plugin.records(prog):
+            try:
+                text = str(r)
+            except plugin.Error as e:
+                no_text += 1
+                fail.check("the dump lacks" in str(e), f"str(PFN {r.pfn:#x}): {e}")
+                continue
+            texts.append(text)
+            if r.pfn not in want:
+                fail(f"records() has PFN {r.pfn:#x}, the capture has no such record")
+                continue
+            block = want[r.pfn]
+            if r.pfn in fx.changed:
+                block = block.replace(PFN_LINE.match(block.split("\n")[1]).group(4),
+                                      r.page_flags_text)
+            fail.check(text == block, f"str(PFN {r.pfn:#x}) =\n{text}is not the capture's\n{block}")
+            checked += check_record_fields(fx, r, block, nodes, fail)
+            if checked == 1:
+                for value in (f"pfn={r.pfn:#x}", f"gfp_mask={r.gfp_mask:#x}",
+                              f"page_flags={r.page_flags:#x}", f"handle={r.handle:#x}",
+                              f"free_handle={r.free_handle:#x}",
+                              f"Frame(address={r.stack[0].address:#x}, "):
+                    fail.check(value in repr(r), f"repr() lacks {value}: {r!r}")
+    printed, skipped = printed_by(lambda out: plugin.page_owner(prog, file=out))
+    fail.check("".join(texts) == printed.decode(errors="backslashreplace"),
+               "the records' texts together are not what page_owner() prints")
+    print(f"records(): {checked} as str() and fields as in the capture, {no_text} without a "
+          f"text (page_owner() says: {skipped or 'nothing skipped'})")
 
 
 def main(argv):
@@ -66,6 +160,8 @@ def main(argv):
     prog = fx.program()
     fail = Failures()
     check_filter_values(prog, fx, fail)
+    check_named_fields(prog, fail)
+    check_records(prog, fx, fail)
     print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
     return 1 if fail.count else 0
 

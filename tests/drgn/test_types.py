@@ -103,7 +103,8 @@ def main(argv):
     _load_vmlinux(prog, vmlinux)
     vmcoreinfo = read_vmcoreinfo(vmcore)
     types = Recorder(prog)
-    target = _engine.Target(prog.read, drgn.FaultError, types, vmcoreinfo, vmcore)
+    target = _engine.Target(prog.read, drgn.FaultError, types, vmcoreinfo, vmcore,
+                            plugin.Frame)
     prog.cache["powner.target"] = target  # the API below runs on this target
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -17,7 +17,7 @@ import operator
 import os
 import sys
 import warnings
-from typing import List, Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import drgn
 from drgn.helpers.linux.mm import page_to_pfn
@@ -28,6 +28,7 @@ from ._types import DrgnTypes
 
 __all__ = [
     "Error",
+    "Frame",
     "PageOwner",
     "SkippedPagesWarning",
     "Status",
@@ -49,29 +50,75 @@ class SkippedPagesWarning(UserWarning):
     """Some pages could not be read from the dump (see the message for how many, and why)."""
 
 
-Frame = Tuple[int, str]  # (address, the kernel's %pS of it)
+def _repr(obj, hex_fields):
+    """Class(field=value, ...) of a dataclass, with the fields the kernel shows in hex, or that
+    are addresses and masks, in hex."""
+    shown = (f"{f.name}={getattr(obj, f.name):#x}" if f.name in hex_fields
+             else f"{f.name}={getattr(obj, f.name)!r}"
+             for f in dataclasses.fields(obj) if f.repr)
+    return f"{type(obj).__name__}({', '.join(shown)})"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+class Frame(NamedTuple):
+    """One frame of a stack: its address, and the kernel's %pS of it ("func+0x1c/0x80")."""
+
+    address: int
+    symbol: str
+
+    def __repr__(self):
+        return f"Frame(address={self.address:#x}, symbol={self.symbol!r})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class PageOwner:
-    """One page's page_owner record (struct page_owner), with its stacks symbolized."""
+    """One page's page_owner record (struct page_owner), with its stacks symbolized and what the
+    kernel's page_owner file prints about the page. str() of it is that text (mode=stack);
+    text() the text in another print mode."""
 
     pfn: int
+    nid: Optional[int]  # the page's node (None: its flags name no possible node)
     order: int
     gfp_mask: int
+    gfp_mask_text: str  # %pGg of gfp_mask: "GFP_KERNEL|__GFP_COMP"
+    migratetype: str  # of gfp_mask: the first "type" of "PFN ... type X Block ... type Y"
+    pageblock_migratetype: str  # of the page's pageblock: Y there
+    page_flags: int  # page->flags
+    page_flags_text: str  # %pGp of page_flags: "0x...(uptodate|lru|node=0|zone=1)"
     pid: int
     tgid: int
-    comm: str
+    comm: str  # bytes that are not UTF-8 as \x escapes
     ts_nsec: int
     handle: int  # stack depot handle of the allocation stack
-    stack: List[Frame]  # allocation stack, innermost frame first
+    stack: Tuple[Frame, ...]  # allocation stack, innermost frame first
     allocated: bool  # False: page_owner tracks the page as freed
     free_handle: int  # of the stack that last freed the page (0: never freed)
     free_pid: int
     free_tgid: int
     free_ts_nsec: int
-    free_stack: List[Frame]
+    free_stack: Tuple[Frame, ...]
     last_migrate_reason: Optional[str]  # None: never migrated
+    # The memcg the kernel's "Charged [(via objcg) ]to [offline ]memcg NAME" line names
+    # (cgroup_name(): its own name, "/" for the root), and whether it is online; both None
+    # when the kernel prints no such line, memcg_none_reason saying why (not charged, a slab
+    # or tail page, a kernel without memcgs, or a memcg the dump lacks).
+    memcg: Optional[str]
+    memcg_online: Optional[bool]
+    memcg_none_reason: Optional[str]
+    _record: object = dataclasses.field(repr=False, compare=False)  # the engine's copy
+    _target: object = dataclasses.field(repr=False, compare=False)
+
+    def text(self, mode="stack"):
+        """What the kernel's page_owner file prints for this record in a print mode ("stack",
+        "handle" or "stack_handle"), made by the engine's record printer. Raises Error when
+        the kernel would print none (a text longer than its page-sized buffer) or the dump
+        lacks what the text needs (the stack, the memcg)."""
+        return self._target.text(self._record, mode).decode(errors="backslashreplace")
+
+    def __str__(self):
+        return self.text()
+
+    def __repr__(self):
+        return _repr(self, ("pfn", "gfp_mask", "page_flags", "handle", "free_handle"))
 
 
 def set_dump_file(prog, path):
@@ -108,7 +155,7 @@ def records(prog, nid=None):
 def _records(target, batches):
     while (batch := batches.next_batch()) is not None:
         for fields in batch:
-            yield _page_owner(target, fields, allocated=True)
+            yield _page_owner(target, fields)
     _warn_skipped(batches.skipped_summary())
 
 
@@ -126,7 +173,7 @@ def page_owner_of(page):
         raise drgn.FaultError(f"page_owner of PFN {pfn:#x} is not in the dump", page.value_())
     if fields is None:
         return None
-    return _page_owner(target, fields, allocated=state == _engine.PageState.ALLOCATED)
+    return _page_owner(target, fields)
 
 
 def stacks(prog, threshold=0, view="stacks", file=None):
@@ -138,28 +185,9 @@ def stacks(prog, threshold=0, view="stacks", file=None):
     _warn_skipped(skipped)
 
 
-def _page_owner(target, fields, allocated):
-    """A PageOwner from a record tuple of powner._engine (record_tuple() in engine_module.cc)."""
-    (pfn, order, gfp_mask, pid, tgid, comm, ts_nsec, handle, free_handle, free_pid, free_tgid,
-     free_ts_nsec, last_migrate_reason, _page_flags, _pageblock_migratetype) = fields
-    return PageOwner(
-        pfn=pfn,
-        order=order,
-        gfp_mask=gfp_mask,
-        pid=pid,
-        tgid=tgid,
-        comm=comm.decode(errors="backslashreplace"),
-        ts_nsec=ts_nsec,
-        handle=handle,
-        stack=list(target.stack(handle)),
-        allocated=allocated,
-        free_handle=free_handle,
-        free_pid=free_pid,
-        free_tgid=free_tgid,
-        free_ts_nsec=free_ts_nsec,
-        free_stack=list(target.stack(free_handle)),
-        last_migrate_reason=target.migrate_reason(last_migrate_reason),
-    )
+def _page_owner(target, fields):
+    """A PageOwner from a record's fields (Target.fields() in engine_module.cc)."""
+    return PageOwner(**fields, _target=target)
 
 
 def _node_list(nid):
@@ -211,7 +239,7 @@ def _target(prog):
             raise ValueError("powner reads Linux kernels; this program is not one")
         vmcoreinfo, path = _find_dump(prog)
         target = _engine.Target(prog.read, drgn.FaultError, DrgnTypes(prog), vmcoreinfo,
-                                path or "")
+                                path or "", Frame)
         if not live:
             prog.cache[_TARGET] = target
     return target
