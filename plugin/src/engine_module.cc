@@ -291,6 +291,8 @@ public:
         *this, filter_of(data().engine.model(), std::nullopt, std::move(nodes), std::nullopt));
   }
 
+  unsigned page_shift() { return data().engine.model().page_shift; }
+
   // (state, fields() or None); state names PageOwnerLookup::State.
   py::tuple lookup(uint64_t pfn) {
     PageOwnerLookup r = lookup_page_owner(mem_, data().engine.model(), pfn);
@@ -539,6 +541,7 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
       .def("stacks", &Target::stacks, py::arg("view"), py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())
+      .def_property_readonly("page_shift", &Target::page_shift)
       .def("lookup", &Target::lookup, py::arg("pfn"))
       .def("text", &Target::text, py::arg("record"), py::arg("mode"));
 }

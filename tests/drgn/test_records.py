@@ -8,7 +8,8 @@
   own structures (union handle_parts, stack_pools, struct stack_record).
 - page_owner_of() agrees with records() for every record, and with drgn's reading of
   mem_section, page_ext and struct page_owner for a spread of PFNs, allocated, freed or never
-  set, free stacks included.
+  set, free stacks included; given a struct page, a pointer to one, a PFN or a physical address
+  in the page, it answers alike.
 
 The program is opened with drgn alone: the plugin finds the dump file itself.
 
@@ -126,9 +127,12 @@ class PageExtOracle:
     def __init__(self, prog, vmcoreinfo):
         self.prog = prog
         info = dict(line.split("=", 1) for line in vmcoreinfo.splitlines() if "=" in line)
-        page_shift = int(info["PAGESIZE"]).bit_length() - 1
+        self.page_size = int(info["PAGESIZE"])
+        page_shift = self.page_size.bit_length() - 1
         self.section_shift = int(info["NUMBER(SECTION_SIZE_BITS)"]) - page_shift
-        self.per_root = int(info["PAGESIZE"]) // drgn.sizeof(prog.type("struct mem_section"))
+        self.per_root = self.page_size // drgn.sizeof(prog.type("struct mem_section"))
+        self.nr_mem_sections = 1 << (int(info["NUMBER(MAX_PHYSMEM_BITS)"]) -
+                                     int(info["NUMBER(SECTION_SIZE_BITS)"]))
         self.page_ext_size = prog["page_ext_size"].value_()
         self.owner_offset = prog["page_owner_ops"].offset.value_()
         self.owner_bit = prog.constant("PAGE_EXT_OWNER").value_()
@@ -170,25 +174,42 @@ def owner_fields(r):
             r.last_migrate_reason is not None)
 
 
+def each_way(prog, pfn, page_size):
+    """page_owner_of() of a PFN's page given each way it takes one."""
+    page = pfn_to_page(prog, pfn)
+    return [page_owner_of(page), page_owner_of(page[0]), page_owner_of(prog, pfn),
+            page_owner_of(prog, phys=pfn * page_size + (pfn * 37) % page_size)]
+
+
 def check_page_owner_of(prog, oracle, all_records, max_pfn, stacks, fail):
     for pfn, r in all_records.items():
-        one = page_owner_of(pfn_to_page(prog, pfn))
-        if one != r:
-            fail(f"page_owner_of(PFN {pfn:#x}) = {one} != records()' {r}")
+        for way, one in enumerate(each_way(prog, pfn, oracle.page_size)):
+            if one != r:
+                fail(f"page_owner_of(PFN {pfn:#x}) (way {way}) = {one} != records()' {r}")
     counts = {"allocated": 0, "freed": 0, "none": 0}
     for pfn in range(0, max_pfn, OBJECT_PFN_STEP):
         try:
             want = oracle(pfn)
         except drgn.FaultError:
             continue  # not in the dump: nothing to compare with
-        got = page_owner_of(pfn_to_page(prog, pfn))
-        if (got and owner_fields(got)) != want:
-            fail(f"page_owner_of(PFN {pfn:#x}) = {got}, drgn reads {want}")
+        got, *others = each_way(prog, pfn, oracle.page_size)
+        if (got and owner_fields(got)) != want or others != [got] * len(others):
+            fail(f"page_owner_of(PFN {pfn:#x}) = {got} (other ways {others}), drgn reads {want}")
             continue
         counts["none" if got is None else "allocated" if got.allocated else "freed"] += 1
         if got is not None:
             stacks[got.handle] = [a for a, _ in got.stack]
             stacks[got.free_handle] = [a for a, _ in got.free_stack]
+    beyond = (oracle.nr_mem_sections << oracle.section_shift) + 5
+    for args, kwargs in [((prog,), {}), ((prog, 1), {"phys": 4096}), ((prog, "1"), {}),
+                         ((pfn_to_page(prog, 0), 0), {})]:
+        try:
+            page_owner_of(*args, **kwargs)
+            fail(f"page_owner_of({args}, {kwargs}) must raise TypeError")
+        except TypeError:
+            pass
+    if page_owner_of(prog, beyond) is not None:
+        fail(f"page_owner_of(prog, {beyond:#x}), a PFN without a memory section, is not None")
     print(f"page_owner_of: {len(all_records)} records as records() has them; "
           f"every {OBJECT_PFN_STEP}th PFN as drgn reads it: {counts}")
     if not counts["freed"] or not counts["allocated"] or not counts["none"]:

@@ -4,7 +4,8 @@ byte as the dumped kernel would have printed them, and the same records as Pytho
     >>> from powner.drgn import page_owner, records, page_owner_of, stacks
     >>> page_owner(prog, mode="handle", nid=1)          # the page_owner file, filtered
     >>> big = [r for r in records(prog) if r.order >= 9]
-    >>> page_owner_of(pfn_to_page(prog, 0x1234))        # one page, allocated or freed
+    >>> page_owner_of(prog, 0x1234)                     # one page, allocated or freed
+    >>> page_owner_of(prog, phys=0x1234000)             # or by physical address, or struct page
     >>> stacks(prog, threshold=64)                      # page_owner_stacks/show_stacks
 
 The work is done by the powner engine (the library behind the powner command): memory and types
@@ -159,18 +160,35 @@ def _records(target, batches):
     _warn_skipped(batches.skipped_summary())
 
 
-def page_owner_of(page):
-    """The page_owner of one page (a struct page or a pointer to one), allocated or freed, as
-    the kernel's __dump_page_owner() reads it; None when the kernel keeps none for it (no page
-    extension, or page_owner never set). Raises drgn.FaultError when the dump lacks it."""
-    prog = page.prog_
-    if page.type_.unqualified().kind != drgn.TypeKind.POINTER:
-        page = page.address_of_()
-    pfn = page_to_pfn(page).value_()
-    target = _target(prog)
+def page_owner_of(where, pfn=None, *, phys=None):
+    """The page_owner of one page, allocated or freed, as the kernel's __dump_page_owner() reads
+    it:
+
+        page_owner_of(page)                 # a struct page, or a pointer to one
+        page_owner_of(prog, pfn)            # a page frame number
+        page_owner_of(prog, phys=address)   # the page holding a physical address
+
+    None when the kernel keeps none for the page (no struct page, no page extension, or
+    page_owner never set). Raises drgn.FaultError when the dump lacks it."""
+    if isinstance(where, drgn.Program):
+        if (pfn is None) == (phys is None):
+            raise TypeError("page_owner_of(prog, ...) takes a pfn or a phys= address")
+        target = _target(where)
+        pfn = operator.index(pfn) if phys is None else operator.index(phys) >> target.page_shift
+        if not 0 <= pfn < 1 << 64:
+            raise ValueError(f"not a page frame number: {pfn}")
+    else:
+        if pfn is not None or phys is not None:
+            raise TypeError("page_owner_of(page) takes no pfn or phys=")
+        page = where
+        if page.type_.unqualified().kind != drgn.TypeKind.POINTER:
+            page = page.address_of_()
+        pfn = page_to_pfn(page).value_()
+        target = _target(page.prog_)
     state, fields = target.lookup(pfn)
     if state == _engine.PageState.UNREADABLE:
-        raise drgn.FaultError(f"page_owner of PFN {pfn:#x} is not in the dump", page.value_())
+        raise drgn.FaultError(f"page_owner of PFN {pfn:#x} is not in the dump",
+                              pfn << target.page_shift)
     if fields is None:
         return None
     return _page_owner(target, fields)
