@@ -19,7 +19,7 @@ for t in "${targets[@]}"; do
 	out=$("$src/fuzz/run_fuzz.sh" run "$src" "$build" "$t" $((minutes * 60)) 2>&1)
 	status=$?
 	stat() { sed -n "s/^stat::$1: *//p" <<<"$out" | tail -1; }
-	done_line=$(grep -E '^#[0-9]+ +DONE' <<<"$out" | tail -1)
+	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' <<<"$out" | tail -1)
 	cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")
 	corpus=$(sed -nE 's/.* corp: ([0-9]+\/[0-9a-zA-Z]+).*/\1/p' <<<"$done_line")
 	result=ok

@@ -28,7 +28,7 @@ run)
 	"$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$work/artifacts/" \
 		"$work/corpus" "$src/fuzz/corpus/$target" >"$work/log" 2>&1 || status=$?
-	grep -E '^(stat::|#[0-9]+ +DONE)' "$work/log" || true
+	grep -E '^(stat::|#[0-9]+[[:space:]]+DONE)' "$work/log" || true
 	if [ $status -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$work/log"; then
 		tail -n 60 "$work/log"
 		echo "fuzz_$target failed (exit $status); reproducers in $work/artifacts/"

@@ -23,7 +23,8 @@ template <typename T> T load(const unsigned char* p) {
   return v;
 }
 
-// An ELF file's field widths and byte order (32- or 64-bit, little- or big-endian).
+// An ELF file's field widths and byte order (32- or 64-bit, little- or big-endian); the byte
+// order alone for other headers.
 struct ElfLayout {
   bool elf64, msb;
   uint64_t ehdr_size() const { return elf64 ? 64 : 52; }
@@ -194,6 +195,18 @@ std::unique_ptr<KdumpFile::Truncation> KdumpFile::Truncation::check(int fd,
         !std::has_single_bit(static_cast<uint32_t>(block)) || sub_hdr < 0 ||
         uint64_t{8} * bitmap_blocks * static_cast<uint64_t>(block) < max_mapnr)
       throw damaged("kdump-compressed header cut or damaged");
+    // libkdumpfile tries the 32-bit header layout first, little- then big-endian, and takes the
+    // first whose block size and bitmap pass its checks: a header that passes as a 32-bit one
+    // would be read as one (makedumpfile's own 64-bit headers have no tv_usec, where the 32-bit
+    // block size would be). Such a file, damaged or of a 32-bit machine, is not for powner.
+    for (bool msb : {false, true}) {
+      const ElfLayout order{false, msb};
+      const auto block32 = static_cast<int32_t>(order.u32(hdr + 416));
+      if (block32 >= 4096 && block32 <= (1 << 18) &&
+          uint64_t{8} * order.u32(hdr + 424) * static_cast<uint64_t>(block32) >=
+              order.u32(hdr + 428))
+        throw damaged("kdump-compressed header of a 32-bit machine, or damaged");
+    }
     const auto bs = static_cast<uint64_t>(block);
     bool split = false;
     if (version >= 1) { // struct kdump_sub_header (64-bit), in the next block
