@@ -13,6 +13,8 @@
 #include "stack_depot.h"
 
 #include <Python.h>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
 #include <memory>
@@ -242,12 +244,44 @@ public:
   }
 
   // (text, what was skipped) of a page_owner_stacks view.
-  std::pair<py::bytes, std::string> stacks(const std::string& view,
-                                           std::optional<uint64_t> threshold) {
+  std::pair<py::bytes, std::string> stack_view(const std::string& view,
+                                               std::optional<uint64_t> threshold) {
     StackView v = stack_view_from_name(view);
     Engine engine(mem_, types_, info_);
     std::string text = engine.stacks(v, threshold);
     return {as_bytes(text), engine.skipped_summary()};
+  }
+
+  // (stacks, what was skipped): the stacks show_stacks prints, newest first, each as the keyword
+  // arguments of a Stack (powner/drgn/__init__.py): handle, count (nr_base_pages) and frames.
+  std::pair<py::list, std::string> stack_list(std::optional<uint64_t> threshold) {
+    Engine engine(mem_, types_, info_);
+    // The handles view is show_stacks' walk of stack_list, threshold and all, naming each
+    // stack as "handle: H\nnr_base_pages: N\n\n".
+    std::string text = engine.stacks(StackView::Handles, threshold);
+    py::list out;
+    uint64_t no_stack = 0;
+    for (const char* at = text.c_str(); *at;) {
+      int32_t handle = 0;
+      long long count = 0;
+      int used = 0;
+      if (std::sscanf(at, "handle: %" SCNd32 " nr_base_pages: %lld%n", &handle, &count, &used) != 2)
+        throw Error(Status::Internal, "the handles view is not \"handle: H nr_base_pages: N\"");
+      for (at += used; *at == '\n';)
+        at++;
+      py::dict entry;
+      entry["handle"] = static_cast<uint32_t>(handle);
+      entry["count"] = count;
+      entry["frames"] = stack(static_cast<uint32_t>(handle));
+      if (data().bad_stacks.contains(static_cast<uint32_t>(handle))) no_stack++;
+      out.append(std::move(entry));
+    }
+    std::string skipped = engine.skipped_summary();
+    if (no_stack)
+      skipped += fmt::format("{}{} stacks whose frames are not in the dump (given with no or "
+                             "uncertain frames)",
+                             skipped.empty() ? "skipped: " : ", ", no_stack);
+    return {out, skipped};
   }
 
   // The records of the page_owner file as fields(), a batch (a list) per next_batch() call, None
@@ -539,7 +573,8 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("dump_file"), py::arg("frame"))
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
-      .def("stacks", &Target::stacks, py::arg("view"), py::arg("threshold") = py::none())
+      .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
+      .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())
       .def_property_readonly("page_shift", &Target::page_shift)
       .def("lookup", &Target::lookup, py::arg("pfn"))

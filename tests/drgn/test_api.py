@@ -10,6 +10,9 @@
   and their %pGp, the memcg its "Charged ... memcg NAME" line names (or none, with a reason);
   its node is the node of the per-node capture holding it. Together the texts are what
   page_owner() prints. Its repr shows PFN, masks, handles and addresses in hex.
+- stacks() gives the stacks of the show_stacks and show_handles captures as objects (frames,
+  count, handle), by default with the dump's count_threshold; page_owner_stacks() prints each
+  view's capture. A kernel without page_owner_stacks (6.1) refuses both.
 
 usage: test_api.py FIXTURE_DIR DUMP"""
 import dataclasses
@@ -153,6 +156,53 @@ def check_records(prog, fx, fail):
           f"text (page_owner() says: {skipped or 'nothing skipped'})")
 
 
+def stack_text(stack, view):
+    """stack_print()'s text of a Stack in a page_owner_stacks view."""
+    text = "".join(f" {symbol}\n" for _, symbol in stack.frames) if view != "handles" else ""
+    if view != "stacks":
+        text += f"handle: {stack.handle - (stack.handle >> 31 << 32)}\n"  # printed as an int
+    return text + f"nr_base_pages: {stack.count}\n\n"
+
+
+def check_stacks(prog, fx, fail):
+    if not fx.has_capture("show_stacks.txt"):
+        said = [usage_error(lambda: plugin.stacks(prog)),
+                usage_error(lambda: plugin.page_owner_stacks(prog, file=io.BytesIO()))]
+        fail.check(all(said) and all("no page_owner_stacks" in s for s in said),
+                   f"a kernel without page_owner_stacks: {said}")
+        print(f"stacks(), page_owner_stacks(): refused: {said[0]}")
+        return
+    threshold = int(fx.capture("count_threshold.txt"))
+    objects, texts = [], []
+    for view in ("stacks", "handles"):
+        for name, kwargs in [(f"show_{view}.txt", {}),
+                             (f"show_{view}.threshold-64.txt", {"threshold": 64})]:
+            if not fx.has_capture(name):
+                continue
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                got = plugin.stacks(prog, **kwargs)
+            skipped = " ".join(str(w.message) for w in caught)
+            differs = fx.differs(name, "".join(stack_text(s, view) for s in got), skipped)
+            fail.check(not differs, f"stacks({kwargs}) are not {name}: {differs}")
+            objects.append(name)
+    fail.check(plugin.stacks(prog) == plugin.stacks(prog, threshold=threshold),
+               f"stacks() does not default to the dump's count_threshold ({threshold})")
+    stack = plugin.stacks(prog)[0]
+    fail.check(f"Stack(handle={stack.handle:#x}, count={stack.count}, frames=(Frame(address="
+               f"{stack.frames[0].address:#x}, " in repr(stack), f"repr: {stack!r}")
+    for view in ("stacks", "handles", "stacks_handles"):
+        for name, kwargs in [(f"show_{view}.txt", {}),
+                             (f"show_{view}.threshold-64.txt", {"threshold": 64})]:
+            if fx.has_capture(name):
+                got, skipped = printed_by(
+                    lambda out: plugin.page_owner_stacks(prog, view, file=out, **kwargs))
+                differs = fx.differs(name, got, skipped)
+                fail.check(not differs, f"page_owner_stacks({view}, {kwargs}): {differs}")
+                texts.append(name)
+    print(f"stacks(): as {', '.join(objects)}; page_owner_stacks(): as {', '.join(texts)}")
+
+
 def main(argv):
     fx = Fixture(argv[1], argv[2])
     if not fx.opens():
@@ -162,6 +212,7 @@ def main(argv):
     check_filter_values(prog, fx, fail)
     check_named_fields(prog, fail)
     check_records(prog, fx, fail)
+    check_stacks(prog, fx, fail)
     print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
     return 1 if fail.count else 0
 

@@ -111,7 +111,7 @@ def main(argv):
         plugin.page_owner(prog, file=io.BytesIO())
         for view in ("stacks", "handles", "stacks_handles"):
             try:
-                plugin.stacks(prog, view=view, file=io.BytesIO())
+                plugin.page_owner_stacks(prog, view=view, file=io.BytesIO())
             except plugin.Error as e:
                 if e.status != plugin.Status.USAGE:  # a kernel without the view
                     raise

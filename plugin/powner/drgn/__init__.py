@@ -4,9 +4,11 @@ byte as the dumped kernel would have printed them, and the same records as Pytho
     >>> from powner.drgn import page_owner, records, page_owner_of, stacks
     >>> page_owner(prog, mode="handle", nid=1)          # the page_owner file, filtered
     >>> big = [r for r in records(prog) if r.order >= 9]
+    >>> print(big[0])                                   # its text in the page_owner file
     >>> page_owner_of(prog, 0x1234)                     # one page, allocated or freed
     >>> page_owner_of(prog, phys=0x1234000)             # or by physical address, or struct page
-    >>> stacks(prog, threshold=64)                      # page_owner_stacks/show_stacks
+    >>> stacks(prog, threshold=64)                      # page_owner_stacks' stacks, as objects
+    >>> page_owner_stacks(prog, view="handles")         # page_owner_stacks/show_handles
 
 The work is done by the powner engine (the library behind the powner command): memory and types
 come through drgn, the stack symbols from the kallsyms tables inside the dump.
@@ -32,9 +34,11 @@ __all__ = [
     "Frame",
     "PageOwner",
     "SkippedPagesWarning",
+    "Stack",
     "Status",
     "page_owner",
     "page_owner_of",
+    "page_owner_stacks",
     "records",
     "set_dump_file",
     "stacks",
@@ -122,6 +126,19 @@ class PageOwner:
         return _repr(self, ("pfn", "gfp_mask", "page_flags", "handle", "free_handle"))
 
 
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
+class Stack:
+    """An allocation stack of page_owner_stacks (a stack depot record on the kernel's
+    stack_list)."""
+
+    handle: int  # its stack depot handle
+    count: int  # nr_base_pages: base pages allocated from it and not freed
+    frames: Tuple[Frame, ...]  # innermost first
+
+    def __repr__(self):
+        return _repr(self, ("handle",))
+
+
 def set_dump_file(prog, path):
     """Tells powner which file prog's dump was read from. Only needed when powner cannot find it
     among the files this process has open: drgn before 0.0.24 keeps the dump's VMCOREINFO to
@@ -194,11 +211,21 @@ def page_owner_of(where, pfn=None, *, phys=None):
     return _page_owner(target, fields)
 
 
-def stacks(prog, threshold=0, view="stacks", file=None):
+def stacks(prog, threshold=None):
+    """The stacks of /sys/kernel/debug/page_owner_stacks/show_stacks, as Stack objects, newest
+    first: those that allocated at least threshold base pages still allocated (None: the dump's
+    own count_threshold, as the powner command's --stacks). Their text is page_owner_stacks().
+    A SkippedPagesWarning says what the dump lacks (a stack list entry, frames)."""
+    entries, skipped = _target(prog).stack_list(threshold)
+    _warn_skipped(skipped)
+    return [Stack(**entry) for entry in entries]
+
+
+def page_owner_stacks(prog, view="stacks", threshold=None, file=None):
     """Prints a /sys/kernel/debug/page_owner_stacks view to file (default sys.stdout): view is
     "stacks" (show_stacks), "handles" or "stacks_handles"; threshold the count_threshold
-    (None: the dump's own)."""
-    text, skipped = _target(prog).stacks(view, threshold)
+    (None: the dump's own). stacks() gives the stacks as objects."""
+    text, skipped = _target(prog).stack_view(view, threshold)
     _writer(file)(text)
     _warn_skipped(skipped)
 

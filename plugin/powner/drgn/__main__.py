@@ -191,7 +191,7 @@ def run(args):
     target = _target(prog)
     out = _Output(args.output)
     if args.stacks:
-        text, skipped = target.stacks(args.stacks, args.threshold)
+        text, skipped = target.stack_view(args.stacks, args.threshold)
         out.write(text)
     else:
         progress = _Progress()
