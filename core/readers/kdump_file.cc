@@ -297,8 +297,11 @@ void KdumpFile::open(const std::string& path, const KdumpFile* same) {
   if (kdump_set_string_attr(ctx_, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK ||
       kdump_open_fd(ctx_, fd_) != KDUMP_OK) {
     const char* why = kdump_get_err(ctx_);
-    throw Error(Status::NotADump,
-                path + ": not a kernel dump (" + (why ? why : "unknown format") + ")");
+    const std::string reason = why ? why : "unknown format";
+    // libkdumpfile 0.5.1's kdump_free() can crash on a context whose open failed (the format's
+    // clean-up runs twice): such a context is left unfreed, a small leak on a failure path.
+    ctx_ = nullptr;
+    throw Error(Status::NotADump, path + ": not a kernel dump (" + reason + ")");
   }
   // A running kernel's memory changes under us: read() takes it straight from the file, never
   // from libkdumpfile's page cache, which cannot be emptied (a stack saved after its pool page
@@ -313,6 +316,13 @@ void KdumpFile::open(const std::string& path, const KdumpFile* same) {
 
   const char* fmt = nullptr;
   if (kdump_get_string_attr(ctx_, KDUMP_ATTR_FILE_FORMAT, &fmt) == KDUMP_OK && fmt) format_ = fmt;
+  // The engine's layouts (page tables through libkdumpfile, but also the kernel's own symbols
+  // and structures) are known for these architectures only: any other is refused, not guessed.
+  const char* arch = nullptr;
+  if (kdump_get_string_attr(ctx_, KDUMP_ATTR_ARCH_NAME, &arch) == KDUMP_OK && arch &&
+      std::string_view(arch) != "x86_64")
+    throw Error(Status::NotADump,
+                path + ": a dump of an " + arch + " machine: powner reads x86_64 dumps only");
   char* raw = nullptr;
   if (kdump_vmcoreinfo_raw(ctx_, &raw) == KDUMP_OK && raw) {
     vmcoreinfo_ = VmcoreInfo(raw);

@@ -273,6 +273,19 @@ def no_running_kernel_says_what_was_tried():
 
 
 @case
+def unsupported_architecture_is_named():
+    """A dump libkdumpfile opens, of a machine powner does not read: one line naming it."""
+    with open(os.path.join(REPRO, "tiny.elf"), "rb") as f:
+        elf = bytearray(f.read())
+    for machine, name in ((183, "aarch64"), (22, "s390x")):
+        elf[18:20] = machine.to_bytes(2, "little")  # e_machine
+        path = os.path.join(TMP, f"{name}.elf")
+        with open(path, "wb") as f:
+            f.write(elf)
+        refused(["-c", path], 4, f"a dump of an {name} machine", "x86_64")
+
+
+@case
 def node_without_memory_names_those_with_memory():
     refused(["-c", DUMP, "-n", "5"], 2, "node 5 has no memory", "nodes with memory: 0-1")
 
