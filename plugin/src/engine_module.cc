@@ -1,6 +1,7 @@
 // powner._engine: the powner engine for Python hosts. Memory and types come from Python
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
 // the engine's text goes back as bytes, its records and stacks as named fields (dicts).
+#include "btf_types.h"
 #include "engine.h"
 #include "error.h"
 #include "filter.h"
@@ -143,6 +144,8 @@ public:
     return v;
   }
 
+  bool none() const { return impl_.is_none(); }
+
   int traverse(visitproc visit, void* arg) {
     Py_VISIT(impl_.ptr());
     return 0;
@@ -208,19 +211,27 @@ const char* no_memcg_reason(PageMemcg::State state) {
 class Target {
 public:
   // dump_file: the file the target was read from ("" if none or unknown), for its page map.
-  // frame: the Python type of a stack frame, made as frame(address, "%pS").
+  // types: None for the kernel's own BTF, as the powner command reads it without a vmlinux:
+  // btf_file (the running kernel's /sys/kernel/btf/vmlinux), or if "" the .BTF in the target's
+  // memory, found through its kallsyms. frame: the Python type of a stack frame, made as
+  // frame(address, "%pS").
   Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
-         const std::string& dump_file, py::object frame)
-      : mem_(std::move(read), std::move(fault), open_dump(dump_file)), types_(std::move(types)),
+         const std::string& dump_file, py::object frame, const std::string& btf_file)
+      : mem_(std::move(read), std::move(fault), open_dump(dump_file)), py_types_(std::move(types)),
         info_(vmcoreinfo), frame_(std::move(frame)) {
     mem_.prefer_file(info_);
+    if (py_types_.none()) {
+      bootstrap_ = std::make_unique<KernelSymbols>(mem_, info_, no_types_);
+      btf_ = btf_file.empty() ? BtfTypes::from_dump(mem_, *bootstrap_)
+                              : BtfTypes::from_file(btf_file, bootstrap_.get());
+    }
   }
 
   // Writes the page_owner file under the filter; returns what was skipped ("" if nothing).
   // threads: the walk's workers (0: default_walk_threads()).
   std::string page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
                          const py::function& write, const py::object& progress, unsigned threads) {
-    Engine engine(mem_, types_, info_);
+    Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
     Filter f = filter_of(engine.model(), std::move(mode), std::move(nodes), std::move(command));
     Progress report = [&](uint64_t done, uint64_t total) {
@@ -247,7 +258,7 @@ public:
   std::pair<py::bytes, std::string> stack_view(const std::string& view,
                                                std::optional<uint64_t> threshold) {
     StackView v = stack_view_from_name(view);
-    Engine engine(mem_, types_, info_);
+    Engine engine(mem_, types(), info_);
     std::string text = engine.stacks(v, threshold);
     return {as_bytes(text), engine.skipped_summary()};
   }
@@ -255,7 +266,7 @@ public:
   // (stacks, what was skipped): the stacks show_stacks prints, newest first, each as the keyword
   // arguments of a Stack (powner/drgn/__init__.py): handle, count (nr_base_pages) and frames.
   std::pair<py::list, std::string> stack_list(std::optional<uint64_t> threshold) {
-    Engine engine(mem_, types_, info_);
+    Engine engine(mem_, types(), info_);
     // The handles view is show_stacks' walk of stack_list, threshold and all, naming each
     // stack as "handle: H\nnr_base_pages: N\n\n".
     std::string text = engine.stacks(StackView::Handles, threshold);
@@ -428,7 +439,7 @@ public:
   // cache: the garbage collector must see them to free both.
   int traverse(visitproc visit, void* arg) {
     if (int r = mem_.traverse(visit, arg)) return r;
-    if (int r = types_.traverse(visit, arg)) return r;
+    if (int r = py_types_.traverse(visit, arg)) return r;
     Py_VISIT(frame_.ptr());
     if (data_)
       for (auto& [handle, frames] : data_->stacks)
@@ -437,7 +448,7 @@ public:
   }
   void clear() {
     mem_.clear();
-    types_.clear();
+    py_types_.clear();
     frame_ = py::none();
     if (data_) data_->stacks.clear();
   }
@@ -475,14 +486,19 @@ private:
   };
 
   Data& data() {
-    if (!data_) data_ = std::make_unique<Data>(mem_, types_, info_);
+    if (!data_) data_ = std::make_unique<Data>(mem_, types(), info_);
     return *data_;
   }
 
+  Types& types() { return btf_ ? static_cast<Types&>(*btf_) : py_types_; }
+
   PyMemory mem_;
-  PyTypes types_;
+  PyTypes py_types_;
   VmcoreInfo info_;
   py::object frame_;
+  NoTypes no_types_;
+  std::unique_ptr<KernelSymbols> bootstrap_; // the kallsyms that find the BTF
+  std::unique_ptr<BtfTypes> btf_;
   std::unique_ptr<Data> data_;
 };
 
@@ -568,9 +584,9 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Target>(m, "Target", py::custom_type_setup(target_gc))
       .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&,
-                    py::object>(),
+                    py::object, const std::string&>(),
            py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
-           py::arg("dump_file"), py::arg("frame"))
+           py::arg("dump_file"), py::arg("frame"), py::arg("btf_file") = "")
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())

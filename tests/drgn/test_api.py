@@ -4,6 +4,8 @@
 - page_owner() takes mode and nid as values, each what follows "mode=" or "nid=" in a write to
   the page_owner file: a mode with a space in it is an unknown mode, "0, 1" is a node list, and
   empty values are rejected as the kernel rejects "mode=" and "nid=".
+- page_owner(threads=N) prints the same; a program without debug info (its dump named with
+  set_dump_file()) gets the kernel's BTF for types and prints the same.
 - records come from the engine as named fields, the PageOwner's.
 - every record of records() is, as str(), its text in the page_owner capture (mode=stack), and
   its fields are what that text says: the gfp mask's %pGg, both migrate types, the page flags
@@ -84,6 +86,22 @@ def capture_blocks(fx, name):
         if len(lines) > 1:
             blocks[int(PFN_LINE.match(lines[1]).group(1), 0)] = block + "\n\n"
     return blocks
+
+
+def check_threads_and_btf(prog, fx, fail):
+    capture = "page_owner.mode-handle.nid-1.txt"
+    bare = fx.program(vmlinux=False)
+    plugin.set_dump_file(bare, fx.vmcore)
+    for label, p, kwargs in [("threads=1", prog, {"threads": 1}),
+                             ("threads=3", prog, {"threads": 3}),
+                             ("without debug info", bare, {})]:
+        got, skipped = printed_by(
+            lambda out: plugin.page_owner(p, mode="handle", nid=1, file=out, **kwargs))
+        differs = fx.differs(capture, got, skipped)
+        fail.check(not differs, f"page_owner() {label} is not {capture}: {differs}")
+    first = next(plugin.records(bare))
+    fail.check(first == next(plugin.records(prog)), f"records() without debug info: {first}")
+    print("page_owner() with threads, and without debug info (the kernel's BTF)")
 
 
 def check_named_fields(prog, fail):
@@ -210,6 +228,7 @@ def main(argv):
     prog = fx.program()
     fail = Failures()
     check_filter_values(prog, fx, fail)
+    check_threads_and_btf(prog, fx, fail)
     check_named_fields(prog, fail)
     check_records(prog, fx, fail)
     check_stacks(prog, fx, fail)

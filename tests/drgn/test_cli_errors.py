@@ -2,9 +2,10 @@
 """python3 -m powner.drgn fails as the powner command does: same exit status, one line on
 stderr, the same line where both print the engine's or the file checks' words (the option
 parsers' own words differ). A vmlinux of another build is refused, and read with --force.
-Without a vmlinux, or with one without DWARF, only the drgn command fails (it takes its types
-from drgn, which needs the DWARF; the powner command reads the kernel's BTF in the dump); without
-a dump, the powner command reads /proc/kcore.
+Without a vmlinux both take the kernel's BTF in the dump, and both refuse a dump whose BTF is
+damaged alike. With a vmlinux without DWARF only the drgn command fails (it takes the types of a
+vmlinux from drgn, which needs the DWARF; the powner command falls back to the kernel's BTF);
+without a dump, the powner command reads /proc/kcore.
 
 usage: test_cli_errors.py POWNER FIXTURE_DIR DUMP"""
 import os
@@ -14,9 +15,12 @@ import tempfile
 
 from powner.drgn._dumpfile import vmlinux_facts
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "damaged"))
+import damaged_matrix  # noqa: E402
+
 PLUGIN = [sys.executable, "-m", "powner.drgn"]
 SAME_TEXT, SAME_PREFIX, OWN_TEXT = "same text", "same prefix", "own text"
-# Errors of the drgn command only: it needs a dump and the vmlinux's DWARF, where the powner
+# Errors of the drgn command only: it needs a dump and a given vmlinux's DWARF, where the powner
 # command reads the running kernel (/proc/kcore) and falls back to the kernel's BTF.
 DRGN_ONLY = "drgn only"
 
@@ -24,6 +28,17 @@ DRGN_ONLY = "drgn only"
 def run(command):
     r = subprocess.run(command, capture_output=True)
     return r.returncode, r.stdout, r.stderr.decode(errors="replace")
+
+
+def damaged_btf_dump(fixture, tmp):
+    """A copy of 7.3/numa2's ELF dump (next to FIXTURE_DIR) with its BTF's magic zeroed, as
+    tests/damaged's no-types case makes it; None without that dump."""
+    fx = damaged_matrix.Fixture(os.path.join(fixture, "..", "..", "7.3", "numa2"))
+    if not os.path.exists(fx.elf):
+        return None
+    dump = damaged_matrix.copy(fx.elf, tmp, "elf.no_btf")
+    damaged_matrix.patch(dump, damaged_matrix.offset_of(fx, fx.layout["btf"], 2), b"\0\0")
+    return dump
 
 
 def main(argv):
@@ -43,7 +58,6 @@ def main(argv):
     base = ["-c", vmcore, "-s", vmlinux]
     cases = [
         ("no options", [], DRGN_ONLY),
-        ("no vmlinux", ["-c", vmcore], DRGN_ONLY),
         ("unknown option", base + ["--bogus"], OWN_TEXT),
         ("unknown view", base + ["--stacks", "bogus"], OWN_TEXT),
         ("bad threshold", base + ["--stacks", "stacks", "--threshold", "x"], OWN_TEXT),
@@ -67,6 +81,9 @@ def main(argv):
     _, dwarf = vmlinux_facts("/bin/true")
     if not dwarf:
         cases.append(("vmlinux without DWARF", ["-c", vmcore, "-s", "/bin/true"], DRGN_ONLY))
+    no_btf = damaged_btf_dump(fixture, tmp)
+    if no_btf:
+        cases.append(("no vmlinux, the dump's BTF damaged", ["-c", no_btf], SAME_TEXT))
     failed = 0
     for label, args, compare in cases:
         want_status, _, want_err = run([powner] + args)
@@ -105,9 +122,19 @@ def main(argv):
     print(f"{'ok  ' if ok else 'FAIL'} --force: exit {status}, {len(out)} bytes as the powner "
           f"command prints them, stderr {err.strip()!r}")
 
-    os.unlink(other)
+    # Without a vmlinux both read the kernel's BTF in the dump.
+    status, out, err = run(PLUGIN + ["-c", vmcore, "-m", "handle", "-n", "1"])
+    want_status, want_out, want_err = run([powner, "-c", vmcore, "-m", "handle", "-n", "1"])
+    ok = status == want_status == 0 and out == want_out and err == want_err
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} no vmlinux: exit {status}, {len(out)} bytes as the powner "
+          f"command prints them, stderr {err.strip()!r}")
+
+    for path in (other, no_btf):
+        if path:
+            os.unlink(path)
     os.rmdir(tmp)
-    print(f"{len(cases) + 1 - failed} passed, {failed} failed")
+    print(f"{len(cases) + 2 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

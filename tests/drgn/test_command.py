@@ -4,6 +4,8 @@ of a fixture dump:
 
 - -m and -n are values, each what follows "mode=" or "nid=" in a write to the page_owner file;
   --filter COMMAND is applied after them: what it sets wins, as a later write would.
+- without -s the types come from the kernel's BTF in the dump, and the output is the same.
+- -j N sets the threads that read and format; the output is the same.
 
 usage: test_command.py FIXTURE_DIR DUMP"""
 import shlex
@@ -38,12 +40,29 @@ def check_filter_options(fx, fail):
     check_refused(fx, fail, s + ["-n", "0", "--filter", "nid="], "the node list is empty")
 
 
+def check_btf(fx, fail):
+    check_output(fx, fail, ["-m", "handle", "-n", "1"], "page_owner.mode-handle.nid-1.txt")
+    check_output(fx, fail, ["--filter", "mode=stack_handle"], "page_owner.mode-stack_handle.txt")
+    if fx.has_capture("show_stacks.txt"):
+        check_output(fx, fail, ["--stacks", "stacks"], "show_stacks.txt")
+
+
+def check_threads(fx, fail):
+    for threads in ("1", "2", "5"):
+        check_output(fx, fail, ["-s", fx.vmlinux, "-j", threads, "-m", "stack_handle"],
+                     "page_owner.mode-stack_handle.txt")
+    for threads in ("0", "1025", "x"):
+        check_refused(fx, fail, ["-s", fx.vmlinux, "-j", threads], "thread count")
+
+
 def main(argv):
     fx = Fixture(argv[1], argv[2])
     if not fx.opens():
         return SKIP
     fail = Failures()
     check_filter_options(fx, fail)
+    check_btf(fx, fail)
+    check_threads(fx, fail)
     print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
     return 1 if fail.count else 0
 

@@ -11,7 +11,9 @@ byte as the dumped kernel would have printed them, and the same records as Pytho
     >>> page_owner_stacks(prog, view="handles")         # page_owner_stacks/show_handles
 
 The work is done by the powner engine (the library behind the powner command): memory and types
-come through drgn, the stack symbols from the kallsyms tables inside the dump.
+come through drgn, the stack symbols from the kallsyms tables inside the dump. A program without
+debug info gets its types from the kernel's own BTF, as the powner command without a vmlinux
+(name its dump with set_dump_file()).
 """
 
 import dataclasses
@@ -49,6 +51,7 @@ Status = _engine.Status
 
 _TARGET = "powner.target"
 _DUMP_FILE = "powner.dump_file"
+_LIVE_BTF = "/sys/kernel/btf/vmlinux"  # the running kernel's BTF
 
 
 class SkippedPagesWarning(UserWarning):
@@ -274,20 +277,37 @@ def _error(status, message):
     return error
 
 
-def _target(prog):
+def _target(prog, no_types="drgn has no debug info for this kernel"):
     """The engine for prog, made once per program (for each call on a live kernel, whose memory
-    moves on)."""
+    moves on). Its types come from drgn's debug info, or when drgn has none (no_types says why)
+    from the kernel's own BTF, as the powner command takes them without a vmlinux."""
     live = bool(prog.flags & drgn.ProgramFlags.IS_LIVE)
     target = None if live else prog.cache.get(_TARGET)
     if target is None:
         if not prog.flags & drgn.ProgramFlags.IS_LINUX_KERNEL:
             raise ValueError("powner reads Linux kernels; this program is not one")
         vmcoreinfo, path = _find_dump(prog)
-        target = _engine.Target(prog.read, drgn.FaultError, DrgnTypes(prog), vmcoreinfo,
-                                path or "", Frame)
+        types = DrgnTypes(prog) if _has_debug_info(prog) else None
+        btf = _LIVE_BTF if types is None and live and os.access(_LIVE_BTF, os.R_OK) else ""
+        try:
+            target = _engine.Target(prog.read, drgn.FaultError, types, vmcoreinfo, path or "",
+                                    Frame, btf)
+        except Error as e:
+            if types is not None or e.status != Status.NO_DEBUG_INFO:
+                raise
+            raise _error(Status.NO_DEBUG_INFO, f"{no_types}, and {e}") from None
         if not live:
             prog.cache[_TARGET] = target
     return target
+
+
+def _has_debug_info(prog):
+    """Whether drgn knows the kernel's types (from a vmlinux's DWARF)."""
+    try:
+        prog.type("struct page")
+        return True
+    except LookupError:
+        return False
 
 
 def _find_dump(prog):

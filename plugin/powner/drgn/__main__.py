@@ -20,6 +20,7 @@ Examples (python3 -m powner.drgn ...):
   -c vmcore -s vmlinux -n 0,2-3 -o po.txt nodes 0, 2 and 3, into po.txt
   -c vmcore -s vmlinux --stacks stacks --threshold 100
                                           stacks holding at least 100 pages
+  -c vmcore -m stack_handle               no vmlinux: types from the dump's BTF
 """
 
 
@@ -39,6 +40,16 @@ def _count(text):
     return value
 
 
+def _threads(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"not a thread count from 1 to 1024: {text!r}")
+    return value
+
+
 def parse_args(argv):
     parser = _Parser(
         prog="python3 -m powner.drgn",
@@ -49,8 +60,9 @@ def parse_args(argv):
     parser.add_argument("--version", action="version", version=f"powner {powner.__version__}")
     parser.add_argument("-c", "--core", required=True, metavar="VMCORE",
                         help="kernel dump (kdump-compressed or kdump ELF)")
-    parser.add_argument("-s", "--symbols", required=True, metavar="VMLINUX",
-                        help="vmlinux with DWARF debug info (or its debug-only file)")
+    parser.add_argument("-s", "--symbols", metavar="VMLINUX",
+                        help="vmlinux with DWARF debug info (or its debug-only file); without "
+                             "it, types come from the kernel's BTF in the dump")
     parser.add_argument("-m", "--mode",
                         help="print mode: stack (default), handle, stack_handle")
     parser.add_argument("-n", "--nid", metavar="NODELIST",
@@ -65,6 +77,9 @@ def parse_args(argv):
                         help="print a page_owner_stacks view instead")
     parser.add_argument("--threshold", type=_count, metavar="N",
                         help="with --stacks: count_threshold (default: the dump's own value)")
+    parser.add_argument("-j", "--threads", type=_threads, default=0, metavar="N",
+                        help="threads reading the dump (default: the CPUs available); the "
+                             "output is the same")
     parser.add_argument("--force", action="store_true",
                         help="read the dump even with a vmlinux that does not match it")
     args = parser.parse_args(argv)
@@ -129,8 +144,9 @@ def _strerror(e):
     return f"{e.filename}: {e.strerror}" if e.filename else str(e)
 
 
-def load(core, vmlinux, force=False):
-    """A drgn Program for the dump and its vmlinux, checked as the powner command checks them."""
+def load(core, vmlinux=None, force=False):
+    """A drgn Program for the dump and its vmlinux (None: none, the engine then takes the
+    kernel's BTF), checked as the powner command checks them."""
     _engine.check_dump(core)  # cut or damaged headers, before drgn's reader trusts them
     try:
         vmcoreinfo = read_vmcoreinfo(core)
@@ -141,6 +157,28 @@ def load(core, vmlinux, force=False):
     if not vmcoreinfo:
         raise _error(Status.NOT_A_DUMP,
                      f"{core}: the dump has no VMCOREINFO: not a Linux kernel dump")
+    if vmlinux is not None:
+        _check_vmlinux(vmlinux, vmcoreinfo, force)
+
+    prog = drgn.Program()
+    try:
+        prog.set_core_dump(core)
+    except OSError as e:
+        raise _error(Status.UNREADABLE, _strerror(e)) from None
+    except Exception as e:  # drgn reports a malformed dump with a plain Exception
+        raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
+    if vmlinux is not None:
+        try:
+            _load_vmlinux(prog, vmlinux)
+        except drgn.MissingDebugInfoError as e:
+            raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: {e}") from None
+    set_dump_file(prog, core)
+    return prog
+
+
+def _check_vmlinux(vmlinux, vmcoreinfo, force):
+    """Raises Error unless the vmlinux has DWARF and is the dump's (by build id); --force reads
+    another build's with a warning."""
     try:
         file_id, dwarf = vmlinux_facts(vmlinux)
     except OSError as e:
@@ -158,20 +196,6 @@ def load(core, vmlinux, force=False):
             raise _error(Status.MISMATCH, why + "; --force reads it anyway")
         print(f"powner: warning: {why}", file=sys.stderr)
 
-    prog = drgn.Program()
-    try:
-        prog.set_core_dump(core)
-    except OSError as e:
-        raise _error(Status.UNREADABLE, _strerror(e)) from None
-    except Exception as e:  # drgn reports a malformed dump with a plain Exception
-        raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
-    try:
-        _load_vmlinux(prog, vmlinux)
-    except drgn.MissingDebugInfoError as e:
-        raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: {e}") from None
-    set_dump_file(prog, core)
-    return prog
-
 
 def _load_vmlinux(prog, vmlinux):
     """Gives drgn the vmlinux, and nothing else: drgn 0.0.31 and later would also list the
@@ -188,7 +212,7 @@ def _load_vmlinux(prog, vmlinux):
 
 def run(args):
     prog = load(args.core, args.symbols, args.force)
-    target = _target(prog)
+    target = _target(prog, no_types="no vmlinux given (-s)")
     out = _Output(args.output)
     if args.stacks:
         text, skipped = target.stack_view(args.stacks, args.threshold)
@@ -197,7 +221,7 @@ def run(args):
         progress = _Progress()
         try:
             skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
-                                        progress.update)
+                                        progress.update, args.threads)
         finally:
             progress.clear()
     out.close()
