@@ -168,6 +168,17 @@ py::str decoded(std::string_view s) {
   return py::reinterpret_steal<py::str>(text);
 }
 
+// What an engine skipped and why, as the lines the powner command prints after "powner: ": the
+// summary and a hint (none, when nothing was skipped). more: what the host skipped too.
+std::vector<std::string> notes_of(const Engine& engine, std::string_view more = {}) {
+  std::vector<std::string> notes;
+  std::string summary = engine.skipped_summary();
+  if (!more.empty()) summary += fmt::format("{}{}", summary.empty() ? "skipped: " : ", ", more);
+  if (!summary.empty()) notes.push_back(summary);
+  if (std::string hint = engine.skipped_hint(); !hint.empty()) notes.push_back("hint: " + hint);
+  return notes;
+}
+
 std::string skip_summary(const SkipCounts& skipped) {
   std::string out;
   for (size_t i = 0; i < skipped.counts.size(); i++) {
@@ -227,10 +238,11 @@ public:
     }
   }
 
-  // Writes the page_owner file under the filter; returns what was skipped ("" if nothing).
+  // Writes the page_owner file under the filter; returns what was skipped (notes_of()).
   // threads: the walk's workers (0: default_walk_threads()).
-  std::string page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
-                         const py::function& write, const py::object& progress, unsigned threads) {
+  std::vector<std::string> page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
+                                      const py::function& write, const py::object& progress,
+                                      unsigned threads) {
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
     Filter f = filter_of(engine.model(), std::move(mode), std::move(nodes), std::move(command));
@@ -251,21 +263,22 @@ public:
           },
           report);
     }
-    return engine.skipped_summary();
+    return notes_of(engine);
   }
 
-  // (text, what was skipped) of a page_owner_stacks view.
-  std::pair<py::bytes, std::string> stack_view(const std::string& view,
-                                               std::optional<uint64_t> threshold) {
+  // (text, what was skipped: notes_of()) of a page_owner_stacks view.
+  std::pair<py::bytes, std::vector<std::string>> stack_view(const std::string& view,
+                                                            std::optional<uint64_t> threshold) {
     StackView v = stack_view_from_name(view);
     Engine engine(mem_, types(), info_);
     std::string text = engine.stacks(v, threshold);
-    return {as_bytes(text), engine.skipped_summary()};
+    return {as_bytes(text), notes_of(engine)};
   }
 
-  // (stacks, what was skipped): the stacks show_stacks prints, newest first, each as the keyword
-  // arguments of a Stack (powner/drgn/__init__.py): handle, count (nr_base_pages) and frames.
-  std::pair<py::list, std::string> stack_list(std::optional<uint64_t> threshold) {
+  // (stacks, what was skipped: notes_of()): the stacks show_stacks prints, newest first, each as
+  // the keyword arguments of a Stack (powner/drgn/__init__.py): handle, count (nr_base_pages)
+  // and frames.
+  std::pair<py::list, std::vector<std::string>> stack_list(std::optional<uint64_t> threshold) {
     Engine engine(mem_, types(), info_);
     // The handles view is show_stacks' walk of stack_list, threshold and all, naming each
     // stack as "handle: H\nnr_base_pages: N\n\n".
@@ -287,12 +300,12 @@ public:
       if (data().bad_stacks.contains(static_cast<uint32_t>(handle))) no_stack++;
       out.append(std::move(entry));
     }
-    std::string skipped = engine.skipped_summary();
+    std::string more;
     if (no_stack)
-      skipped += fmt::format("{}{} stacks whose frames are not in the dump (given with no or "
-                             "uncertain frames)",
-                             skipped.empty() ? "skipped: " : ", ", no_stack);
-    return {out, skipped};
+      more = fmt::format("{} stacks whose frames are not in the dump (given with no or uncertain "
+                         "frames)",
+                         no_stack);
+    return {out, notes_of(engine, more)};
   }
 
   // The records of the page_owner file as fields(), a batch (a list) per next_batch() call, None

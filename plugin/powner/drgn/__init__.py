@@ -55,7 +55,8 @@ _LIVE_BTF = "/sys/kernel/btf/vmlinux"  # the running kernel's BTF
 
 
 class SkippedPagesWarning(UserWarning):
-    """Some pages could not be read from the dump (see the message for how many, and why)."""
+    """Some pages could not be read from the dump (see the message for how many, and why; a
+    second line may hint at a dump that has them)."""
 
 
 def _repr(obj, hex_fields):
@@ -177,7 +178,7 @@ def _records(target, batches):
     while (batch := batches.next_batch()) is not None:
         for fields in batch:
             yield _page_owner(target, fields)
-    _warn_skipped(batches.skipped_summary())
+    _warn_skipped([batches.skipped_summary()])
 
 
 def page_owner_of(where, pfn=None, *, phys=None):
@@ -266,9 +267,11 @@ def _writer(file):
     return write
 
 
-def _warn_skipped(summary):
-    if summary:
-        warnings.warn(summary, SkippedPagesWarning, stacklevel=3)
+def _warn_skipped(notes):
+    """notes: what was skipped, as lines (a summary, a hint), empty ones left out."""
+    message = "\n".join(note for note in notes if note)
+    if message:
+        warnings.warn(message, SkippedPagesWarning, stacklevel=3)
 
 
 def _error(status, message):

@@ -225,8 +225,8 @@ def run(args):
         finally:
             progress.clear()
     out.close()
-    if skipped:
-        print(f"powner: {skipped}", file=sys.stderr)
+    for note in skipped:
+        print(f"powner: {note}", file=sys.stderr)
     return 0
 
 
