@@ -7,6 +7,7 @@
 #include "filter.h"
 #include "kdump_file.h"
 #include "memcg.h"
+#include "output_file.h"
 #include "page_owner_lookup.h"
 #include "parallel_walk.h"
 #include "reader_agreement.h"
@@ -14,6 +15,7 @@
 #include "stack_depot.h"
 
 #include <Python.h>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -515,6 +517,34 @@ private:
   std::unique_ptr<Data> data_;
 };
 
+// -o FILE as the powner command writes it (core/host/output_file.h): whole or not at all, never
+// over a file being read. Dropped or discarded uncommitted, it leaves FILE as it was.
+class Output {
+public:
+  // inputs: (what it is to the user, path) of the files the run reads.
+  Output(const std::string& path, const std::vector<std::pair<std::string, std::string>>& inputs) {
+    std::vector<OutputFile::Input> in;
+    for (const auto& [role, input] : inputs)
+      in.push_back({role, input});
+    file_ = std::make_unique<OutputFile>(path, in);
+  }
+  void write(const py::bytes& data) {
+    std::string_view text = data;
+    if (!file_) throw Error(Status::Internal, "writing an output already closed");
+    if (std::fwrite(text.data(), 1, text.size(), file_->stream()) != text.size())
+      throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+  }
+  void commit() {
+    if (!file_) throw Error(Status::Internal, "committing an output already closed");
+    std::unique_ptr<OutputFile> file = std::move(file_);
+    file->commit();
+  }
+  void discard() { file_.reset(); }
+
+private:
+  std::unique_ptr<OutputFile> file_;
+};
+
 // The Target of a Python object, or null before __init__ has made it.
 Target* target_of(PyObject* self) {
   auto* inst = reinterpret_cast<py::detail::instance*>(self);
@@ -592,6 +622,13 @@ PYBIND11_MODULE(_engine, m) {
   py::class_<Target::Records>(m, "Records")
       .def("next_batch", &Target::Records::next_batch)
       .def("skipped_summary", &Target::Records::skipped_summary);
+
+  py::class_<Output>(m, "OutputFile")
+      .def(py::init<const std::string&, const std::vector<std::pair<std::string, std::string>>&>(),
+           py::arg("path"), py::arg("inputs"))
+      .def("write", &Output::write, py::arg("data"))
+      .def("commit", &Output::commit)
+      .def("discard", &Output::discard);
 
   py::class_<PageRecord>(m, "PageRecord", "A record as the engine keeps it, for Target.text().");
 

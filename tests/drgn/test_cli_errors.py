@@ -54,7 +54,11 @@ def main(argv):
     at = vmlinux_bytes.index(bytes.fromhex(build_id))
     with open(other, "wb") as f:
         f.write(vmlinux_bytes[:at] + bytes([vmlinux_bytes[at] ^ 0xff]) + vmlinux_bytes[at + 1:])
-    del vmlinux_bytes
+    # A copy to name as the output too (refused), and an output a refused run must not make.
+    same = os.path.join(tmp, "vmlinux-same")
+    with open(same, "wb") as f:
+        f.write(vmlinux_bytes)
+    never = os.path.join(tmp, "never-written")
     base = ["-c", vmcore, "-s", vmlinux]
     cases = [
         ("no options", [], DRGN_ONLY),
@@ -77,6 +81,8 @@ def main(argv):
         ("bad filter", base + ["--filter", "colour=blue"], SAME_TEXT),
         ("unwritable output", base + ["-m", "handle", "-o", os.path.join(tmp, "no", "out")],
          SAME_TEXT),
+        ("output over the vmlinux", ["-c", vmcore, "-s", same, "-o", same], SAME_TEXT),
+        ("output of a refused filter", base + ["-n", "63", "-o", never], SAME_TEXT),
     ]
     _, dwarf = vmlinux_facts("/bin/true")
     if not dwarf:
@@ -108,6 +114,15 @@ def main(argv):
         print(f"{'FAIL' if problems else 'ok  '} {label}: exit {status}"
               + (": " + "; ".join(problems) if problems else f": {err.strip()}"))
 
+    with open(same, "rb") as f:
+        kept = f.read() == vmlinux_bytes
+    del vmlinux_bytes
+    ok = kept and not os.path.exists(never)
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} refused outputs: the vmlinux named by -o "
+          f"{'kept' if kept else 'CHANGED'}, the refused filter's output "
+          f"{'made' if os.path.exists(never) else 'not made'}")
+
     # --force reads the other build's vmlinux (the same DWARF here), with a warning.
     capture = os.path.join(fixture, "captures", "page_owner.mode-handle.nid-1.txt")
     with open(capture, "rb") as f:
@@ -137,11 +152,11 @@ def main(argv):
               f"command prints them, stderr {err.strip()!r}"
               + ("" if ok else f"; the powner command's {want_err.strip()!r}"))
 
-    for path in (other, no_btf):
+    for path in (other, same, no_btf):
         if path:
             os.unlink(path)
     os.rmdir(tmp)
-    print(f"{len(cases) + 1 + len(successes) - failed} passed, {failed} failed")
+    print(f"{len(cases) + 2 + len(successes) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

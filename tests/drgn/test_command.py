@@ -6,10 +6,13 @@ of a fixture dump:
   --filter COMMAND is applied after them: what it sets wins, as a later write would.
 - without -s the types come from the kernel's BTF in the dump, and the output is the same.
 - -j N sets the threads that read and format; the output is the same.
+- -o FILE gets the output, and nothing else is left in its folder.
 
 usage: test_command.py FIXTURE_DIR DUMP"""
+import os
 import shlex
 import sys
+import tempfile
 
 from fixture import SKIP, Failures, Fixture, command
 
@@ -55,6 +58,19 @@ def check_threads(fx, fail):
         check_refused(fx, fail, ["-s", fx.vmlinux, "-j", threads], "thread count")
 
 
+def check_output_file(fx, fail):
+    with tempfile.TemporaryDirectory(prefix="powner-drgn-") as tmp:
+        path = os.path.join(tmp, "out.txt")
+        status, out, err = command("-c", fx.vmcore, "-m", "handle", "-o", path)
+        with open(path, "rb") as f:
+            differs = f"exit {status}: {err}" if status or out else \
+                fx.differs("page_owner.mode-handle.txt", f.read(), err)
+        left = os.listdir(tmp)
+    if fail.check(not differs and left == ["out.txt"],
+                  f"-o: {differs or 'as the capture'}, the folder holds {left}"):
+        print("ok   -o FILE: page_owner.mode-handle.txt")
+
+
 def main(argv):
     fx = Fixture(argv[1], argv[2])
     if not fx.opens():
@@ -63,6 +79,7 @@ def main(argv):
     check_filter_options(fx, fail)
     check_btf(fx, fail)
     check_threads(fx, fail)
+    check_output_file(fx, fail)
     print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
     return 1 if fail.count else 0
 

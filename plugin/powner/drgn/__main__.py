@@ -110,34 +110,42 @@ class _Progress:
 
 
 class _Output:
-    """The output, opened at the first write as the powner command opens it only once the dump
-    has been understood."""
+    """Standard output, or -o's file as the powner command writes it (whole or not at all, never
+    over a file being read), made at the first write: as the powner command makes it, once the
+    dump and the filter have been understood."""
 
-    def __init__(self, path):
+    def __init__(self, path, inputs):
         self.path = path
+        self.inputs = inputs  # (what it is to the user, path) of the files read
         self.file = None
 
-    def open(self):
+    def _file(self):
         if self.file is None:
-            try:
-                self.file = open(self.path, "wb") if self.path else sys.stdout.buffer
-            except OSError as e:
-                raise _error(Status.UNREADABLE, f"{self.path}: {e.strerror}") from None
+            self.file = _engine.OutputFile(self.path, self.inputs)
         return self.file
 
     def write(self, data):
+        if self.path:
+            self._file().write(data)
+            return
         try:
-            self.open().write(data)
+            sys.stdout.buffer.write(data)
         except OSError as e:
             raise _error(Status.UNREADABLE, f"writing the output: {e.strerror}") from None
 
     def close(self):
+        if self.path:
+            self._file().commit()
+            return
         try:
-            self.open().flush()
-            if self.path:
-                self.file.close()
+            sys.stdout.buffer.flush()
         except OSError as e:
             raise _error(Status.UNREADABLE, f"writing the output: {e.strerror}") from None
+
+    def discard(self):
+        """Leaves -o's file as it was, if not closed."""
+        if self.file is not None:
+            self.file.discard()
 
 
 def _strerror(e):
@@ -213,18 +221,22 @@ def _load_vmlinux(prog, vmlinux):
 def run(args):
     prog = load(args.core, args.symbols, args.force)
     target = _target(prog, no_types="no vmlinux given (-s)")
-    out = _Output(args.output)
-    if args.stacks:
-        text, skipped = target.stack_view(args.stacks, args.threshold)
-        out.write(text)
-    else:
-        progress = _Progress()
-        try:
-            skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
-                                        progress.update, args.threads)
-        finally:
-            progress.clear()
-    out.close()
+    out = _Output(args.output, [("the dump (-c)", args.core),
+                                ("the vmlinux (-s)", args.symbols or "")])
+    try:
+        if args.stacks:
+            text, skipped = target.stack_view(args.stacks, args.threshold)
+            out.write(text)
+        else:
+            progress = _Progress()
+            try:
+                skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
+                                            progress.update, args.threads)
+            finally:
+                progress.clear()
+        out.close()
+    finally:
+        out.discard()
     for note in skipped:
         print(f"powner: {note}", file=sys.stderr)
     return 0
