@@ -1,7 +1,7 @@
 """page_owner inside drgn: Linux's /sys/kernel/debug/page_owner and page_owner_stacks, byte for
 byte as the dumped kernel would have printed them, and the same records as Python objects.
 
-    >>> from powner.drgn import page_owner, records, page_owner_of, stacks
+    >>> from powner.drgn import page_owner, page_owner_of, page_owner_stacks, records, stacks
     >>> page_owner(prog, mode="handle", nid=1)          # the page_owner file, filtered
     >>> big = [r for r in records(prog) if r.order >= 9]
     >>> print(big[0])                                   # its text in the page_owner file
