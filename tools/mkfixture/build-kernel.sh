@@ -2,7 +2,7 @@
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
 # minimal page_owner kernel for the fixture guests.
 #   build-kernel.sh VERSION WORKDIR [PATCHDIR]
-#     VERSION  7.3 (experimental), 6.12 (trixie) or 6.1 (bookworm)
+#     VERSION  7.3 (experimental), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
 #     WORKDIR  gets linux-source-VERSION/ (the built tree)
 #     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
 set -euo pipefail
@@ -13,6 +13,7 @@ case $ver in
 	7.3) suite=experimental ;;
 	6.12) suite=trixie ;;
 	6.1) suite=bookworm ;;
+	5.10) suite=bullseye ;;
 	*) echo "unknown kernel version $ver" >&2; exit 2 ;;
 esac
 mkdir -p "$work"; cd "$work"
@@ -40,7 +41,10 @@ while IFS= read -r line; do
 	if [ "$val" = n ]; then grep -q "^$opt=" .config && { echo "kconfig: $opt should be off" >&2; bad=1; }
 	else grep -qx "$line" .config || echo "kconfig: note: $line not taken ($(grep "^$opt=" .config || echo unset))" >&2; fi
 done < <(cat "$here/kconfig/base.config" "$here/kconfig/$ver.config" 2>/dev/null)
-for must in CONFIG_PAGE_OWNER=y CONFIG_NUMA=y CONFIG_SPARSEMEM_VMEMMAP=y CONFIG_DEBUG_INFO_DWARF5=y \
+# 5.10 has no DEBUG_INFO_DWARF5 (5.12 added it): without DEBUG_INFO_DWARF4 its plain -g is
+# gcc 12's default, DWARF 5
+dwarf5=CONFIG_DEBUG_INFO_DWARF5=y; [ "$ver" = 5.10 ] && dwarf5=CONFIG_DEBUG_INFO=y
+for must in CONFIG_PAGE_OWNER=y CONFIG_NUMA=y CONFIG_SPARSEMEM_VMEMMAP=y $dwarf5 \
 	CONFIG_DEBUG_INFO_BTF=y CONFIG_KALLSYMS_ALL=y CONFIG_MEMCG=y CONFIG_MODULES=y CONFIG_CRASH_DUMP=y \
 	CONFIG_FW_CFG_SYSFS=y CONFIG_RANDOMIZE_BASE=y; do
 	grep -qx "$must" .config || { echo "kconfig: $must is required" >&2; bad=1; }
