@@ -64,6 +64,27 @@ def dump_build_id(path):
     return info["BUILD-ID"] if "BUILD-ID" in info else None
 
 RECORD_NODE = re.compile(r"^PFN \S+ .* Flags 0x[0-9a-f]+\(.*node=(\d+)", re.M)
+RECORD_FLAGS = re.compile(r"^PFN \S+ .* Flags (0x[0-9a-f]+)\(", re.M)
+
+def record_node(rec, nodes_shift=None):
+    """The node of a record: the node= its Flags print (5.12 and later); before that, the
+    node field of the Flags value, its top CONFIG_NODES_SHIFT bits (x86_64 with
+    SPARSEMEM_VMEMMAP keeps no section number in page->flags); None without nodes_shift."""
+    m = RECORD_NODE.search(rec)
+    if m:
+        return int(m.group(1))
+    m = RECORD_FLAGS.search(rec)
+    if m and nodes_shift:
+        return int(m.group(1), 16) >> (64 - nodes_shift)
+    return None
+
+def config_nodes_shift(set_dir):
+    try:
+        with open(os.path.join(set_dir, "config")) as f:
+            m = re.search(r"^CONFIG_NODES_SHIFT=(\d+)$", f.read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
 
 def records(text):
     return [r + "\n\n" for r in text.split("\n\n") if r.startswith("Page allocated")]
@@ -75,7 +96,10 @@ def parse_nodelist(spec):
         nodes.update(range(int(lo), int(hi or lo) + 1))
     return nodes
 
-def check_captures(where, captures):
+def check_captures(where, captures, nodes_shift=None):
+    """nodes_shift: CONFIG_NODES_SHIFT, for kernels whose Flags do not print node= (5.10).
+    Without it, such a record's node is the single-node capture that holds it, so the
+    single-node captures must still split the unfiltered read exactly."""
     names = set(captures)
     for must in ("page_owner.txt", "results.txt"):
         if must not in names:
@@ -91,6 +115,14 @@ def check_captures(where, captures):
     if "stack" in full and captures.get("page_owner.txt") is not None:
         if captures["page_owner.txt"].decode() != "".join(full["stack"]):
             fail(where, "page_owner.txt differs from page_owner.mode-stack.txt")
+    single = {}
+    for name, body in captures.items():
+        m = re.fullmatch(r"page_owner\.mode-\w+\.nid-(\d+)\.txt", name)
+        if m:
+            single.update((rec, int(m.group(1))) for rec in records(body.decode()))
+    def node(rec):
+        n = record_node(rec, nodes_shift)
+        return single.get(rec) if n is None else n
     for name, body in captures.items():
         if not body:
             fail(where, f"capture {name} is empty")
@@ -100,12 +132,12 @@ def check_captures(where, captures):
         mode, nodes = m.group(1), parse_nodelist(m.group(2))
         got = records(body.decode())
         for rec in got:
-            n = RECORD_NODE.search(rec)
-            if not n or int(n.group(1)) not in nodes:
-                fail(where, f"{name}: record of node {n.group(1) if n else '?'}: {rec.splitlines()[1]}")
+            n = node(rec)
+            if n not in nodes:
+                fail(where, f"{name}: record of node {'?' if n is None else n}: {rec.splitlines()[1]}")
                 break
         if mode in full:
-            want = [r for r in full[mode] if int(RECORD_NODE.search(r).group(1)) in nodes]
+            want = [r for r in full[mode] if node(r) in nodes]
             if got != want:
                 fail(where, f"{name}: {len(got)} records, the unfiltered read restricted to "
                             f"nodes {sorted(nodes)} has {len(want)}")
@@ -148,7 +180,7 @@ def check_fixture(set_dir, name, vmlinux_build_id):
             fail(where, f"capture {cname} missing from captures.tar.xz")
         elif len(body) != meta["size"] or sha256_bytes(body) != meta["sha256"]:
             fail(where, f"capture {cname} does not match the manifest")
-    check_captures(where, captures)
+    check_captures(where, captures, config_nodes_shift(set_dir))
     return len(captures)
 
 def main(root):
