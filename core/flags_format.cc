@@ -29,6 +29,10 @@ void append_page_flags(std::string& out, uint64_t flags, const KernelModel& mode
     append_flag_names(out, main, model.pageflag_names);
     append = true;
   }
+  if (!model.prints_flag_fields) { // before 5.14: "%#lx(%pGp)", the names alone
+    out += ')';
+    return;
+  }
   struct Field {
     unsigned width, shift, mask_bits;
     bool hex;

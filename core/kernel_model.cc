@@ -261,13 +261,15 @@ void resolve_page_owner(KernelModel& m, Resolver& r) {
   m.po.gfp_mask = r.offset(po, "gfp_mask");
   m.po.handle = r.offset(po, "handle");
   m.po.free_handle = r.offset(po, "free_handle");
-  m.po.ts_nsec = r.offset(po, "ts_nsec");
-  m.po.free_ts_nsec = r.offset(po, "free_ts_nsec");
-  auto comm = r.member(po, "comm");
-  m.po.comm = comm.offset;
-  m.po.comm_len = comm.size;
-  m.po.pid = r.offset(po, "pid");
-  m.po.tgid = r.offset(po, "tgid");
+  m.po.ts_nsec = r.opt_offset(po, "ts_nsec");
+  m.po.free_ts_nsec = r.opt_offset(po, "free_ts_nsec");
+  if (r.opt_offset(po, "comm")) {
+    auto comm = r.member(po, "comm");
+    m.po.comm = comm.offset;
+    m.po.comm_len = comm.size;
+  }
+  m.po.pid = r.opt_offset(po, "pid");
+  m.po.tgid = r.opt_offset(po, "tgid");
   m.po.free_pid = r.opt_offset(po, "free_pid");
   m.po.free_tgid = r.opt_offset(po, "free_tgid");
 
@@ -472,6 +474,9 @@ void check_layout(const KernelModel& m) {
   auto fits = [](uint64_t off, uint64_t len, uint64_t size) {
     return off <= size && len <= size - off;
   };
+  auto fits_opt = [&](const std::optional<uint64_t>& off, uint64_t len, uint64_t size) {
+    return !off || fits(*off, len, size);
+  };
   const auto& po = m.po;
   const uint64_t ps = m.page_struct_size, ms = m.mem_section_size;
   std::string_view bad;
@@ -484,11 +489,10 @@ void check_layout(const KernelModel& m) {
     bad = "struct mem_section";
   else if (!fits(po.order, 2, po.size) || !fits(po.last_migrate_reason, 2, po.size) ||
            !fits(po.gfp_mask, 4, po.size) || !fits(po.handle, 4, po.size) ||
-           !fits(po.free_handle, 4, po.size) || !fits(po.ts_nsec, 8, po.size) ||
-           !fits(po.free_ts_nsec, 8, po.size) || !fits(po.comm, po.comm_len, po.size) ||
-           !fits(po.pid, 4, po.size) || !fits(po.tgid, 4, po.size) ||
-           (po.free_pid && !fits(*po.free_pid, 4, po.size)) ||
-           (po.free_tgid && !fits(*po.free_tgid, 4, po.size)))
+           !fits(po.free_handle, 4, po.size) || !fits_opt(po.ts_nsec, 8, po.size) ||
+           !fits_opt(po.free_ts_nsec, 8, po.size) || !fits_opt(po.comm, po.comm_len, po.size) ||
+           !fits_opt(po.pid, 4, po.size) || !fits_opt(po.tgid, 4, po.size) ||
+           !fits_opt(po.free_pid, 4, po.size) || !fits_opt(po.free_tgid, 4, po.size))
     bad = "struct page_owner";
   else if (m.page_ext_owner_bit > 63 || m.page_ext_owner_allocated_bit > 63)
     bad = "enum page_ext_flags";
@@ -515,7 +519,7 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   KernelModel m;
   Resolver r(mem, types, info);
   parse_release(m, info.osrelease());
-  m.prints_free_ts = !at_least(m, 6, 2);
+  m.prints_decimal_pfn = !at_least(m, 6, 2);
   m.clamps_buddy_skip = at_least(m, 7, 3);
   m.count_threshold_newline = at_least(m, 7, 3);
   if (auto s = info.get("PAGESIZE")) {
@@ -544,6 +548,11 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   resolve_page(m, r);
   resolve_sparsemem(m, r);
   resolve_page_owner(m, r);
+  m.prints_free_ts = m.po.free_ts_nsec && m.prints_decimal_pfn;
+  // "vsprintf: dump full information of page flags in pGp" (5.14) made %pGp print the flags
+  // word and its fields through a table of struct page_flags_fields; before, print_page_owner()
+  // printed "%#lx(%pGp)" and %pGp the flag names alone.
+  m.prints_flag_fields = types.size_of("struct page_flags_fields").has_value();
   resolve_stack_depot(m, r);
   resolve_stack_views(m, r);
   resolve_names(m, r);

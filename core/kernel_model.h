@@ -35,9 +35,11 @@ struct KernelModel {
   // -- version facts --------------------------------------------------------------------
   unsigned version_major = 0, version_minor = 0; // from OSRELEASE
   std::string release;
-  bool prints_free_ts = false;          // 6.1: ", free_ts %llu ns" and a decimal PFN
-  bool clamps_buddy_skip = false;       // 7.3: skip_buddy_pages() stops at MAX_ORDER_NR_PAGES
-  bool has_stack_views = false;         // page_owner_stacks (6.10+)
+  bool prints_decimal_pfn = false; // "PFN %lu" before 6.2, "PFN 0x%lx" after
+  bool prints_free_ts = false;     // ", free_ts %llu ns": 5.12 to 6.1
+  bool prints_flag_fields = false; // %pGp adds node=, zone=...: 5.14+ (struct page_flags_fields)
+  bool clamps_buddy_skip = false;  // 7.3: skip_buddy_pages() stops at MAX_ORDER_NR_PAGES
+  bool has_stack_views = false;    // page_owner_stacks (6.10+)
   bool count_threshold_newline = false; // 7.3 prints count_threshold as "%llu\n"
   int64_t never_migrated = -1;          // MR_NEVER (7.3) or -1
 
@@ -81,10 +83,11 @@ struct KernelModel {
   uint64_t page_owner_offset = 0; // page_owner_ops.offset
   unsigned page_ext_owner_bit = 0, page_ext_owner_allocated_bit = 1;
   uint64_t page_ext_invalid = 0x1;
+  // struct page_owner. Fields came one by one: pid and ts_nsec in 5.11 (9cc7e96aa846),
+  // free_ts_nsec in 5.12 (866b48526217), comm and tgid by 6.1, free_pid and free_tgid in 6.10.
   struct {
-    uint64_t size, order, last_migrate_reason, gfp_mask, handle, free_handle, ts_nsec, free_ts_nsec,
-        comm, comm_len, pid, tgid;
-    std::optional<uint64_t> free_pid, free_tgid;
+    uint64_t size, order, last_migrate_reason, gfp_mask, handle, free_handle, comm_len;
+    std::optional<uint64_t> ts_nsec, free_ts_nsec, comm, pid, tgid, free_pid, free_tgid;
   } po{};
   uint64_t min_low_pfn = 0, max_pfn = 0;
   bool page_owner_inited = false;

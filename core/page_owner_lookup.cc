@@ -91,25 +91,10 @@ PageOwnerLookup lookup_page_owner(Memory& mem, const KernelModel& m, uint64_t pf
 
   result.state =
       (*ext_flags >> m.page_ext_owner_allocated_bit & 1) ? State::Allocated : State::Freed;
-  const auto& po = m.po;
   PageRecord& rec = result.record;
   rec.pfn = pfn;
-  rec.order = field<uint16_t>(owner, po.order);
-  rec.last_migrate_reason = field<int16_t>(owner, po.last_migrate_reason);
-  rec.gfp_mask = field<uint32_t>(owner, po.gfp_mask);
-  rec.handle = field<uint32_t>(owner, po.handle);
-  rec.free_handle = field<uint32_t>(owner, po.free_handle);
-  rec.ts_nsec = field<uint64_t>(owner, po.ts_nsec);
-  rec.free_ts_nsec = field<uint64_t>(owner, po.free_ts_nsec);
-  const char* comm = reinterpret_cast<const char*>(owner.data() + po.comm);
-  rec.comm.assign(comm, strnlen(comm, po.comm_len));
-  rec.pid = field<int32_t>(owner, po.pid);
-  rec.tgid = field<int32_t>(owner, po.tgid);
-  rec.free_pid = po.free_pid ? field<int32_t>(owner, *po.free_pid) : 0;
-  rec.free_tgid = po.free_tgid ? field<int32_t>(owner, *po.free_tgid) : 0;
-  rec.page_flags = field<uint64_t>(page_bytes, m.page_flags_off);
-  rec.memcg_data = m.page_memcg_data_off ? field<uint64_t>(page_bytes, *m.page_memcg_data_off) : 0;
-  rec.page_is_tail = field<uint64_t>(page_bytes, m.page_compound_off) & 1;
+  decode_owner(m, owner.data(), rec);
+  decode_page(m, page_bytes.data(), rec);
 
   // get_pageblock_migratetype(), as the walk decodes it; -1 when the usage map is missing.
   rec.pageblock_migratetype = -1;

@@ -273,22 +273,8 @@ void PageOwnerWalk::run(const Filter& filter, const std::function<void(const Pag
                                !filter.nodes[static_cast<size_t>(nid)]))
       continue;
     rec.pfn = pfn;
-    rec.order = order;
-    rec.last_migrate_reason = field<int16_t>(owner, po.last_migrate_reason);
-    rec.gfp_mask = field<uint32_t>(owner, po.gfp_mask);
-    rec.handle = handle;
-    rec.free_handle = field<uint32_t>(owner, po.free_handle);
-    rec.ts_nsec = field<uint64_t>(owner, po.ts_nsec);
-    rec.free_ts_nsec = field<uint64_t>(owner, po.free_ts_nsec);
-    const char* comm = reinterpret_cast<const char*>(owner + po.comm);
-    rec.comm.assign(comm, strnlen(comm, po.comm_len));
-    rec.pid = field<int32_t>(owner, po.pid);
-    rec.tgid = field<int32_t>(owner, po.tgid);
-    rec.free_pid = po.free_pid ? field<int32_t>(owner, *po.free_pid) : 0;
-    rec.free_tgid = po.free_tgid ? field<int32_t>(owner, *po.free_tgid) : 0;
-    rec.page_flags = flags;
-    rec.memcg_data = m_.page_memcg_data_off ? field<uint64_t>(page, *m_.page_memcg_data_off) : 0;
-    rec.page_is_tail = field<uint64_t>(page, m_.page_compound_off) & 1;
+    decode_owner(m_, owner, rec);
+    decode_page(m_, page, rec);
     rec.pageblock_migratetype = pageblock_migratetype(s, pfn);
     emit(rec);
   }

@@ -8,6 +8,7 @@
 #include "filter.h"
 #include "kernel_model.h"
 #include "memory.h"
+#include "page_record.h"
 
 #include <array>
 #include <cstdint>
@@ -16,24 +17,6 @@
 #include <vector>
 
 namespace powner {
-
-// One allocated page as print_page_owner() sees it.
-struct PageRecord {
-  uint64_t pfn = 0;
-  // struct page_owner (a copy, as the kernel takes one)
-  uint16_t order = 0;
-  int16_t last_migrate_reason = -1;
-  uint32_t gfp_mask = 0;
-  uint32_t handle = 0, free_handle = 0;
-  uint64_t ts_nsec = 0, free_ts_nsec = 0;
-  std::string comm;
-  int32_t pid = 0, tgid = 0, free_pid = 0, free_tgid = 0;
-  // struct page, read at print time
-  uint64_t page_flags = 0;
-  uint64_t memcg_data = 0;
-  bool page_is_tail = false;
-  int pageblock_migratetype = 0;
-};
 
 // Why pages were skipped, beyond what the kernel itself skips.
 enum class SkipReason {

@@ -50,12 +50,15 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
   fmt::format_to(it, FMT_COMPILE("Page allocated via order {}, mask {:#x}("), rec.order,
                  rec.gfp_mask);
   add(gfp_text(rec.gfp_mask));
-  fmt::format_to(it, FMT_COMPILE("), pid {}, tgid {} ({}), ts {} ns"), rec.pid, rec.tgid, rec.comm,
-                 rec.ts_nsec);
+  out.push_back(')');
+  // What the kernel's struct page_owner has, it prints (5.10 has none of these).
+  if (m.po.pid) fmt::format_to(it, FMT_COMPILE(", pid {}"), rec.pid);
+  if (m.po.tgid && m.po.comm) fmt::format_to(it, FMT_COMPILE(", tgid {} ({})"), rec.tgid, rec.comm);
+  if (m.po.ts_nsec) fmt::format_to(it, FMT_COMPILE(", ts {} ns"), rec.ts_nsec);
   if (m.prints_free_ts) fmt::format_to(it, FMT_COMPILE(", free_ts {} ns"), rec.free_ts_nsec);
   out.push_back('\n');
 
-  if (m.prints_free_ts)
+  if (m.prints_decimal_pfn)
     fmt::format_to(it, FMT_COMPILE("PFN {} type "), rec.pfn);
   else
     fmt::format_to(it, FMT_COMPILE("PFN {:#x} type "), rec.pfn);
