@@ -435,7 +435,9 @@ void resolve_nodes(KernelModel& m, Resolver& r) {
 
 void resolve_memcg(KernelModel& m, Resolver& r) {
   Types& t = r.types();
-  if (!m.page_memcg_data_off || !t.size_of("struct mem_cgroup")) return;
+  // The memcg lines came with fcf8935832b8 ("mm/page_owner: print memcg information", 5.18),
+  // whose helper is inlined: memcg_data (5.11) alone does not tell.
+  if (!m.page_memcg_data_off || !t.size_of("struct mem_cgroup") || !at_least(m, 5, 18)) return;
   auto& c = m.memcg;
   c.present = true;
   // The pointer in memcg_data is masked with MEMCG_DATA_FLAGS_MASK (6.1) or
@@ -519,7 +521,10 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   KernelModel m;
   Resolver r(mem, types, info);
   parse_release(m, info.osrelease());
-  m.prints_decimal_pfn = !at_least(m, 6, 2);
+  // No type or symbol records these two text changes: "mm/page_owner/cma: show pfn in
+  // cma/page_onwer with hex format" (6.5) and "mm/page_owner: remove free_ts from page_owner
+  // output" (6.7).
+  m.prints_decimal_pfn = !at_least(m, 6, 5);
   m.clamps_buddy_skip = at_least(m, 7, 3);
   m.count_threshold_newline = at_least(m, 7, 3);
   if (auto s = info.get("PAGESIZE")) {
@@ -548,7 +553,7 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   resolve_page(m, r);
   resolve_sparsemem(m, r);
   resolve_page_owner(m, r);
-  m.prints_free_ts = m.po.free_ts_nsec && m.prints_decimal_pfn;
+  m.prints_free_ts = m.po.free_ts_nsec && !at_least(m, 6, 7);
   // "vsprintf: dump full information of page flags in pGp" (5.14) made %pGp print the flags
   // word and its fields through a table of struct page_flags_fields; before, print_page_owner()
   // printed "%#lx(%pGp)" and %pGp the flag names alone.

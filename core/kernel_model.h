@@ -84,7 +84,8 @@ struct KernelModel {
   unsigned page_ext_owner_bit = 0, page_ext_owner_allocated_bit = 1;
   uint64_t page_ext_invalid = 0x1;
   // struct page_owner. Fields came one by one: pid and ts_nsec in 5.11 (9cc7e96aa846),
-  // free_ts_nsec in 5.12 (866b48526217), comm and tgid by 6.1, free_pid and free_tgid in 6.10.
+  // free_ts_nsec in 5.12 (866b48526217), tgid and comm in 5.18 (bf215eab785a, 865ed6a32786),
+  // free_pid and free_tgid after 6.1 (6.12 has them).
   struct {
     uint64_t size, order, last_migrate_reason, gfp_mask, handle, free_handle, comm_len;
     std::optional<uint64_t> ts_nsec, free_ts_nsec, comm, pid, tgid, free_pid, free_tgid;
