@@ -554,9 +554,9 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   resolve_sparsemem(m, r);
   resolve_page_owner(m, r);
   m.prints_free_ts = m.po.free_ts_nsec && !at_least(m, 6, 7);
-  // "vsprintf: dump full information of page flags in pGp" (5.14) made %pGp print the flags
-  // word and its fields through a table of struct page_flags_fields; before, print_page_owner()
-  // printed "%#lx(%pGp)" and %pGp the flag names alone.
+  // c244297acbe5 "vsprintf: dump full information of page flags in pGp" (5.13) made %pGp print the
+  // flags word and its fields through a table of struct page_flags_fields; before,
+  // print_page_owner() printed "%#lx(%pGp)" and %pGp the flag names alone.
   m.prints_flag_fields = types.size_of("struct page_flags_fields").has_value();
   resolve_stack_depot(m, r);
   resolve_stack_views(m, r);

@@ -37,7 +37,7 @@ struct KernelModel {
   std::string release;
   bool prints_decimal_pfn = false; // "PFN %lu" before 6.2, "PFN 0x%lx" after
   bool prints_free_ts = false;     // ", free_ts %llu ns": 5.12 to 6.1
-  bool prints_flag_fields = false; // %pGp adds node=, zone=...: 5.14+ (struct page_flags_fields)
+  bool prints_flag_fields = false; // %pGp adds node=, zone=...: 5.13+ (struct page_flags_fields)
   bool clamps_buddy_skip = false;  // 7.3: skip_buddy_pages() stops at MAX_ORDER_NR_PAGES
   bool has_stack_views = false;    // page_owner_stacks (6.10+)
   bool count_threshold_newline = false; // 7.3 prints count_threshold as "%llu\n"

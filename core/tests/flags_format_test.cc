@@ -50,7 +50,7 @@ TEST(FormatPageFlags, FieldsAfterTheNames) {
   l.nodes_width = 6, l.nodes_shift = 58;
   l.zones_width = 2, l.zones_shift = 56;
   l.last_cpupid_width = 11, l.last_cpupid_shift = 45, l.last_cpupid_mask_bits = 11;
-  m.prints_flag_fields = true; // 5.14+
+  m.prints_flag_fields = true; // 5.13+
   std::string s;
   append_page_flags(s, 0x4ffe00000000000ULL, m);
   EXPECT_EQ(s, "0x4ffe00000000000(node=1|zone=0|lastcpupid=0x7ff)");
@@ -59,7 +59,7 @@ TEST(FormatPageFlags, FieldsAfterTheNames) {
   EXPECT_EQ(s, "0xffe00000000240(workingset|head|node=0|zone=0|lastcpupid=0x7ff)");
 }
 
-TEST(FormatPageFlags, NamesAloneBefore514) {
+TEST(FormatPageFlags, NamesAloneBefore513) {
   KernelModel m; // 5.10: print_page_owner() prints "%#lx(%pGp)", %pGp the names only
   m.pageflag_names = {{1u << 2, "referenced"}, {1u << 9, "workingset"}, {1u << 6, "head"}};
   m.flags_layout.nr_pageflags = 25;
