@@ -142,9 +142,20 @@ inline KernelModel fixed_model_7_3() {
   m.page_ext_owner_bit = 0;
   m.page_ext_owner_allocated_bit = 1;
   m.page_ext_invalid = 1;
-  m.po = {.size = 64, .order = 0, .last_migrate_reason = 2, .gfp_mask = 4, .handle = 8,
-          .free_handle = 12, .comm_len = 16, .ts_nsec = 16, .free_ts_nsec = 24, .comm = 32,
-          .pid = 48, .tgid = 52, .free_pid = 56, .free_tgid = 60};
+  m.po = {.size = 64,
+          .order = 0,
+          .last_migrate_reason = 2,
+          .gfp_mask = 4,
+          .handle = 8,
+          .free_handle = 12,
+          .comm_len = 16,
+          .ts_nsec = 16,
+          .free_ts_nsec = 24,
+          .comm = 32,
+          .pid = 48,
+          .tgid = 52,
+          .free_pid = 56,
+          .free_tgid = 60};
   m.page_owner_inited = true;
   m.depot_pool_index_plus_1 = true;
   m.handle_index_bits = 17;
