@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
 	corpus=$(sed -nE 's/.* corp: ([0-9]+\/[0-9a-zA-Z]+).*/\1/p' <<<"$done_line")
 	result=ok
 	if [ $status -ne 0 ]; then
-		result="FAILED: $(ls "$build/fuzz-work/$t/artifacts" 2>/dev/null | tr '\n' ' ')"
+		result="FAILED: $(find "$build/fuzz-work/$t/artifacts" -type f -printf '%f ' 2>/dev/null)"
 		failed=1
 		cp "$build/fuzz-work/$t/log" "$build/fuzz-work/$t.failed.log" 2>/dev/null
 	fi

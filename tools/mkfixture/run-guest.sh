@@ -15,11 +15,12 @@ done
 kernel=$1 initrd=$2 out=$3
 mkdir -p "$out"
 half=$(( $(numfmt --from=iec "$mem") / 2 / 1048576 ))M
-numa=(-object memory-backend-ram,id=m0,size=$half -object memory-backend-ram,id=m1,size=$half
+# shellcheck disable=SC2054 # QEMU's own option syntax separates with commas
+numa=(-object "memory-backend-ram,id=m0,size=$half" -object "memory-backend-ram,id=m1,size=$half"
       -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)
 case $topology in
 	numa2) smp=2 ;;
-	numa3-memless) smp=3; numa+=(-numa node,nodeid=2,cpus=2) ;;  # a CPU, no memory
+	numa3-memless) smp=3; numa+=(-numa "node,nodeid=2,cpus=2") ;;  # a CPU, no memory
 	*) echo "unknown topology $topology" >&2; exit 2 ;;
 esac
 ports=()
