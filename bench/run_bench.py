@@ -112,7 +112,7 @@ def main():
             if name == "full":  # the same without writing a file: what formatting costs
                 wall, rss, _, ratio = median_run([cli, "-c", core, "-s", vmlinux, *topts],
                                                  args.runs)
-                rows.append((f"CLI full > /dev/null" + (f", --threads {t}" if t else ""), wall,
+                rows.append(("CLI full > /dev/null" + (f", --threads {t}" if t else ""), wall,
                              rss, recs, size, ratio))
 
     if "drgn" not in skip:

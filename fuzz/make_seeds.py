@@ -93,7 +93,9 @@ def kallsyms_tables(syms, pc_relative=True):
     """scripts/kallsyms.c's tables (6.12+ order) with one-character tokens, at K_TABLES, and
     the VMCOREINFO that points at them."""
     mem = bytearray()
-    align4 = lambda v: (v + 3) & ~3
+    def align4(v):
+        return (v + 3) & ~3
+
     num_syms = 0
     put(mem, 0, u32(len(syms)))
     names = 4

@@ -127,7 +127,7 @@ def interrupted_output_leaves_the_old_file():
     no temporary file left."""
     folder = tempfile.mkdtemp(dir=TMP)
     target = os.path.join(folder, "po.txt")
-    for attempt in range(20):
+    for _ in range(20):
         with open(target, "w") as f:
             f.write("old\n")
         p = subprocess.Popen([POWNER, "-c", DUMP, "-j", "1", "-o", target],

@@ -17,7 +17,7 @@ import tempfile
 def readme_environment(source, prefix):
     """The variables the README's export lines set, with P as prefix."""
     with open(os.path.join(source, "README.md")) as f:
-        lines = [l.strip() for l in f if l.strip().startswith("export ")]
+        lines = [line.strip() for line in f if line.strip().startswith("export ")]
     if not lines:
         raise SystemExit("README.md has no export lines for an installed copy")
     env = dict(os.environ)

@@ -69,8 +69,8 @@ def sections(stdout):
 
 def powner_errors(text):
     """powner's error lines (its notes about skipped records, and their hints, are not errors)."""
-    return [l for l in text.splitlines() if l.startswith("powner: ")
-            and not l.startswith(("powner: skipped: ", "powner: hint: "))]
+    return [line for line in text.splitlines() if line.startswith("powner: ")
+            and not line.startswith(("powner: skipped: ", "powner: hint: "))]
 
 
 def main(argv):
@@ -109,8 +109,8 @@ def main(argv):
                 debug = subprocess.run(crash + ["-d1", vmlinux, vmcore],
                                        stdin=subprocess.DEVNULL, capture_output=True,
                                        timeout=TIMEOUT)
-                why = [l for l in (debug.stdout + debug.stderr).decode(errors="replace")
-                       .splitlines() if l.strip()][-3:] or [f"exit status {run.returncode}"]
+                why = [line for line in (debug.stdout + debug.stderr).decode(errors="replace")
+                       .splitlines() if line.strip()][-3:] or [f"exit status {run.returncode}"]
                 print(f"SKIP {dump}: this crash cannot read the dump:\n  " + "\n  ".join(why))
                 return SKIP
         except subprocess.TimeoutExpired:

@@ -41,11 +41,11 @@ def main(argv):
             print(f"crash cannot read {dump}:", (run.stdout + run.stderr).decode(
                 errors="replace").strip().splitlines()[-3:], file=sys.stderr)
             return 77
-        lines = [l for l in said[1].splitlines() if l.startswith("powner: ")]
-        sys.stderr.write("".join(l + "\n" for l in lines))
+        lines = [line for line in said[1].splitlines() if line.startswith("powner: ")]
+        sys.stderr.write("".join(line + "\n" for line in lines))
         with open(out, "rb") as f:
             sys.stdout.buffer.write(f.read())
-    return 1 if any(not l.startswith(NOTES) for l in lines) else 0
+    return 1 if any(not line.startswith(NOTES) for line in lines) else 0
 
 
 if __name__ == "__main__":

@@ -199,7 +199,7 @@ class Run:
         try:
             p = subprocess.run(args, capture_output=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            raise Failure(f"hang: no exit within {TIMEOUT} s: {' '.join(args)}")
+            raise Failure(f"hang: no exit within {TIMEOUT} s: {' '.join(args)}") from None
         self.status = p.returncode
         self.stdout = p.stdout.decode(errors="replace")
         self.stderr = p.stderr.decode(errors="replace")
@@ -222,7 +222,7 @@ class Run:
 
     def summary(self):
         """reason -> count, from the one "skipped:" line."""
-        lines = [l for l in self.stderr.splitlines() if "skipped: " in l]
+        lines = [line for line in self.stderr.splitlines() if "skipped: " in line]
         if len(lines) > 1:
             raise Failure(f"more than one summary line: {lines}")
         if not lines:
@@ -454,7 +454,7 @@ def case_garbage_handles(fx, work, binary):
     by_pfn = {pfn_of(r): r for r in records(run.stdout)}
     for pfn, handle in handles.items():
         rec = by_pfn.get(pfn)
-        if rec is None or any(l.startswith(" ") for l in rec.splitlines()) or \
+        if rec is None or any(line.startswith(" ") for line in rec.splitlines()) or \
                 f"handle: {handle}" not in rec:
             raise Failure(f"pfn {pfn:#x}: expected the record without a stack:\n{rec}")
     if run.summary().get("records with an unusable stack handle (printed without a stack)") \

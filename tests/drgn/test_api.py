@@ -55,10 +55,10 @@ def check_filter_values(prog, fx, fail):
         ({"nid": ""}, "the node list is empty"),
         ({"mode": "handle", "nid": "1 mode=stack"}, "not a node list"),
     ]:
-        said = usage_error(lambda: plugin.page_owner(prog, file=discard, **kwargs))
+        said = usage_error(lambda kw=kwargs: plugin.page_owner(prog, file=discard, **kw))
         fail.check(said and words in said and "EINVAL" in said,
                    f"page_owner({kwargs}) must be refused with {words!r}: {said}")
-        said = usage_error(lambda: plugin.records(prog, nid=kwargs["nid"])) if "nid" in kwargs \
+        said = usage_error(lambda kw=kwargs: plugin.records(prog, nid=kw["nid"])) if "nid" in kwargs \
             else words
         fail.check(said and words in said, f"records(nid={kwargs.get('nid')!r}): {said}")
     for kwargs, capture in [
@@ -66,7 +66,7 @@ def check_filter_values(prog, fx, fail):
         ({"mode": "stack_handle", "nid": [1]}, "page_owner.mode-stack_handle.nid-1.txt"),
         ({"nid": 0}, "page_owner.mode-stack.nid-0.txt"),
     ]:
-        got, skipped = printed_by(lambda out: plugin.page_owner(prog, file=out, **kwargs))
+        got, skipped = printed_by(lambda out, kw=kwargs: plugin.page_owner(prog, file=out, **kw))
         differs = fx.differs(capture, got, skipped)
         fail.check(not differs, f"page_owner({kwargs}) is not {capture}: {differs}")
     print("page_owner(): mode and nid as values")
@@ -96,7 +96,8 @@ def check_threads_and_btf(prog, fx, fail):
                              ("threads=3", prog, {"threads": 3}),
                              ("without debug info", bare, {})]:
         got, skipped = printed_by(
-            lambda out: plugin.page_owner(p, mode="handle", nid=1, file=out, **kwargs))
+            lambda out, p=p, kw=kwargs: plugin.page_owner(p, mode="handle", nid=1, file=out,
+                                                         **kw))
         differs = fx.differs(capture, got, skipped)
         fail.check(not differs, f"page_owner() {label} is not {capture}: {differs}")
     first = next(plugin.records(bare))
@@ -214,7 +215,7 @@ def check_stacks(prog, fx, fail):
                              (f"show_{view}.threshold-64.txt", {"threshold": 64})]:
             if fx.has_capture(name):
                 got, skipped = printed_by(
-                    lambda out: plugin.page_owner_stacks(prog, view, file=out, **kwargs))
+                    lambda out, v=view, kw=kwargs: plugin.page_owner_stacks(prog, v, file=out, **kw))
                 differs = fx.differs(name, got, skipped)
                 fail.check(not differs, f"page_owner_stacks({view}, {kwargs}): {differs}")
                 texts.append(name)

@@ -82,7 +82,7 @@ def partial_bit_only(x, y):
     if "allocate_slab" not in x:
         return False
     xl, yl = x.split("\n"), y.split("\n")
-    if len(xl) != len(yl) or [l for l in zip(xl, yl) if l[0] != l[1]] != [(xl[1], yl[1])]:
+    if len(xl) != len(yl) or [line for line in zip(xl, yl) if line[0] != line[1]] != [(xl[1], yl[1])]:
         return False
     fx, fy = FLAGS.search(xl[1]), FLAGS.search(yl[1])
     if not fx or not fy or xl[1][:fx.start()] != yl[1][:fy.start()]:

@@ -52,8 +52,8 @@ def main(stream, outdir, kcore=False):
         check_fixtures.check_captures("capture", captures)
     if check_fixtures.failures:
         raise SystemExit("the captures disagree with each other:\n  " + "\n  ".join(check_fixtures.failures))
-    bad = [l for l in results.splitlines()
-           if l.endswith(" no") or l.endswith(" changed") or (" errno " in l and not l.startswith("write."))]
+    bad = [line for line in results.splitlines()
+           if line.endswith(" no") or line.endswith(" changed") or (" errno " in line and not line.startswith("write."))]
     if bad:
         raise SystemExit("the guest was not quiet or a capture failed:\n  " + "\n  ".join(bad))
 
