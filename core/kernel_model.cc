@@ -115,7 +115,7 @@ std::vector<std::string> read_name_array(Resolver& r, std::string_view symbol,
 std::vector<bool> read_nodemask(Resolver& r, uint64_t addr, unsigned nbits) {
   std::vector<bool> nodes(nbits);
   for (unsigned word = 0; word < (nbits + 63) / 64; word++) {
-    uint64_t bits = r.read<uint64_t>(addr + 8 * word, "node_states");
+    uint64_t bits = r.read<uint64_t>(addr + 8 * uint64_t{word}, "node_states");
     for (unsigned b = 0; b < 64 && word * 64 + b < nbits; b++)
       nodes[word * 64 + b] = bits >> b & 1;
   }
@@ -331,7 +331,9 @@ void resolve_stack_depot(KernelModel& m, Resolver& r) {
   m.rec_size_off = r.offset(rec, "size");
   auto entries = r.member(rec, "entries");
   m.rec_entries_off = entries.offset;
-  m.rec_max_entries = entries.array_length ? entries.array_length : 64;
+  // entries[CONFIG_STACKDEPOT_MAX_FRAMES] bounds a record; entries[] (6.1) and entries[1]
+  // (5.10) are variable-sized, and 64 frames is then far above what any caller saves.
+  m.rec_max_entries = entries.array_length > 1 ? entries.array_length : 64;
   m.rec_handle_off = r.offset(rec, "handle");
   m.rec_count_off = r.opt_offset(rec, "count");
 }
