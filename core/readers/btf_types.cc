@@ -27,6 +27,12 @@ struct BtfTypes::Facts {
 };
 
 std::unique_ptr<BtfTypes> BtfTypes::from_dump(Memory& mem, const KernelSymbols& symbols) {
+  // Without a vmlinux the kallsyms tables are found through VMCOREINFO, which lists them only
+  // since 5fd8fea935a1 ("vmcoreinfo: include kallsyms symbols", 6.0).
+  if (symbols.size() == 0)
+    throw Error(Status::NoDebugInfo,
+                "the dump does not say where the kernel's kallsyms are (VMCOREINFO lists them "
+                "from Linux 6.0 on), so its BTF cannot be found: give the vmlinux with -s");
   auto start = symbols.address_of("__start_BTF");
   auto stop = symbols.address_of("__stop_BTF");
   if (!start || !stop)
