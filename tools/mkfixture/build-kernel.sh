@@ -2,7 +2,7 @@
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
 # minimal page_owner kernel for the fixture guests.
 #   build-kernel.sh VERSION WORKDIR [PATCHDIR]
-#     VERSION  7.3 (experimental), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
+#     VERSION  7.3 (experimental), 7.2 (sid), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
 #     WORKDIR  gets linux-source-VERSION/ (the built tree)
 #     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
 set -euo pipefail
@@ -11,6 +11,7 @@ top=$(cd "$here/../.." && pwd)
 ver=$1 work=$2 patches=${3:-}
 case $ver in
 	7.3) suite=experimental ;;
+	7.2) suite=sid ;;
 	6.12) suite=trixie ;;
 	6.1) suite=bookworm ;;
 	5.10) suite=bullseye ;;

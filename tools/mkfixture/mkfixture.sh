@@ -4,7 +4,7 @@
 #   mkfixture.sh [options] SETDIR NAME
 #     writes SETDIR/NAME/ (dumps, captures, manifest) and SETDIR/vmlinux.xz + SETDIR/config,
 #     which all fixtures of one kernel build share (tests/vmcores/7.3 numa2, say)
-#     --kernel VER       7.3 | 6.12 | 6.1                        (default 7.3)
+#     --kernel VER       7.3 | 7.2 | 6.12 | 6.1                  (default 7.3)
 #     --patches DIR      patch series applied to the kernel source (kernel/patches/VER)
 #     --topology T       numa2 (two nodes with memory) | numa3-memless (+ a node without)
 #     --mem SIZE         guest memory, split evenly over the nodes with memory (default 512M)
