@@ -95,7 +95,8 @@ TEST(BtfTypes, AnswersAsDwarfOnEveryFixtureKernel) {
     EXPECT_GT(answered, 50u) << d.name;
     EXPECT_GT(addresses, 10u) << d.name;
   }
-  EXPECT_EQ(kernels.size(), 3u);
+  for (const char* kernel : {"6.1", "6.12", "7.2", "7.3"})
+    EXPECT_TRUE(kernels.contains(kernel)) << "no " << kernel << " fixture dump";
 }
 
 } // namespace
