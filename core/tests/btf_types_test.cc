@@ -3,6 +3,7 @@
 // (recorded while resolving the kernel model and reading kallsyms with DWARF) exactly as DWARF
 // does; variables get kallsyms' address.
 #include "btf_types.h"
+#include "error.h"
 #include "fixture_dumps.h"
 #include "kernel_model.h"
 
@@ -61,8 +62,19 @@ TEST(BtfTypes, AnswersAsDwarfOnEveryFixtureKernel) {
 
     NoTypes none;
     KernelSymbols symbols(*d.file, info, none);
-    ASSERT_TRUE(symbols.vmlinux_ok()) << d.name;
-    auto btf = BtfTypes::from_dump(*d.file, symbols);
+    if (!info.symbol("kallsyms_names")) {
+      // Before 6.0 only the vmlinux locates kallsyms: without it the BTF route says so, and
+      // with it the BTF in the dump is compared all the same.
+      try {
+        BtfTypes::from_dump(*d.file, symbols);
+        ADD_FAILURE() << d.name << ": BTF found without kallsyms in VMCOREINFO";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.status(), Status::NoDebugInfo) << d.name;
+      }
+    } else {
+      ASSERT_TRUE(symbols.vmlinux_ok()) << d.name;
+    }
+    auto btf = BtfTypes::from_dump(*d.file, symbols.size() ? symbols : dwarf_symbols);
     EXPECT_GT(btf->type_count(), 10000u) << d.name;
 
     size_t answered = 0;
@@ -92,10 +104,10 @@ TEST(BtfTypes, AnswersAsDwarfOnEveryFixtureKernel) {
         addresses++;
       }
     }
-    EXPECT_GT(answered, 50u) << d.name;
+    EXPECT_GT(answered, 40u) << d.name; // 5.10 has fewer of the fields asked about
     EXPECT_GT(addresses, 10u) << d.name;
   }
-  for (const char* kernel : {"6.1", "6.12", "7.2", "7.3"})
+  for (const char* kernel : {"5.10", "6.1", "6.12", "7.2", "7.3"})
     EXPECT_TRUE(kernels.contains(kernel)) << "no " << kernel << " fixture dump";
 }
 

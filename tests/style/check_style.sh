@@ -1,0 +1,50 @@
+#!/bin/bash
+# The house rules (CONTRIBUTING.md), one check at a time, on the files git tracks:
+#   check_style.sh SRC clang-format          C and C++ as .clang-format says (guest programs,
+#                                            which are built for the fixture guests, excepted)
+#   check_style.sh SRC clang-tidy BUILD      .clang-tidy's checks on the engine, readers and
+#                                            hosts in BUILD's compile database
+#   check_style.sh SRC shellcheck            scripts/, tools/, fuzz/ and tests/ shell scripts
+#   check_style.sh SRC ruff                  the Python, as ruff.toml says (scripts/ruff)
+# Prints each finding and fails on any.
+set -euo pipefail
+src=$1 check=$2
+cd "$src"
+src=$(pwd)
+guest='^(tools/mkfixture/guest|bench/large-dump|kernel)/'
+case $check in
+clang-format)
+	git ls-files '*.cc' '*.h' '*.c' | grep -vE "$guest" | xargs clang-format --dry-run -Werror
+	;;
+clang-tidy)
+	build=$3
+	# The product's sources that the database compiles: the engine, readers and hosts (the
+	# tests, fuzz targets and benchmarks are left out: their macros cost minutes, not bugs).
+	mapfile -t files < <(python3 -c '
+import json, sys
+for e in json.load(open(sys.argv[1] + "/compile_commands.json")):
+    print(e["file"])' "$build" | sort -u | grep -E "^$src/(core|cli|extensions|plugin)/" |
+		grep -v "^$src/core/tests/")
+	findings=$(printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" \
+		--quiet --warnings-as-errors='bugprone-*' 2>/dev/null | grep -E 'warning:|error:' -A3 || true)
+	if [ -n "$findings" ]; then
+		echo "$findings"
+		echo "clang-tidy: findings above"
+		exit 1
+	fi
+	echo "clang-tidy: ${#files[@]} files, no finding"
+	;;
+shellcheck)
+	mapfile -t scripts < <(git ls-files 'scripts/*' 'tools/*.sh' 'fuzz/*.sh' 'tests/*.sh' |
+		xargs grep -lE '^#!/bin/(ba)?sh' 2>/dev/null | grep -vE "$guest" || true)
+	shellcheck -x "${scripts[@]}"
+	echo "shellcheck: ${#scripts[@]} scripts, no finding"
+	;;
+ruff)
+	git ls-files '*.py' | xargs "$src/scripts/ruff" check --no-cache --output-format concise
+	;;
+*)
+	echo "usage: $0 SRC clang-format|clang-tidy BUILD|shellcheck|ruff" >&2
+	exit 2
+	;;
+esac
