@@ -229,9 +229,7 @@ int run(const Options& opt) {
   return 0;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int command(int argc, char** argv) {
   using powner::Error, powner::Status;
   CLI::App app{"powner: who allocated the pages? page_owner from a kernel dump, as the live kernel "
                "prints it"};
@@ -277,4 +275,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());
     return static_cast<int>(Status::Internal);
   }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return command(argc, argv);
+  } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
+    std::fprintf(stderr, "powner: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "powner: internal error\n");
+  }
+  return static_cast<int>(powner::Status::Internal);
 }

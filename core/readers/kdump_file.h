@@ -9,10 +9,11 @@
 #include <memory>
 #include <string>
 
-struct _kdump_ctx;
-struct _kdump_bmp;
-struct _addrxlat_ctx;
-struct _addrxlat_sys;
+// libkdumpfile's own names for its opaque types, declared here so that its headers stay private.
+struct _kdump_ctx;    // NOLINT(bugprone-reserved-identifier)
+struct _kdump_bmp;    // NOLINT(bugprone-reserved-identifier)
+struct _addrxlat_ctx; // NOLINT(bugprone-reserved-identifier)
+struct _addrxlat_sys; // NOLINT(bugprone-reserved-identifier)
 
 namespace powner {
 

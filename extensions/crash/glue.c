@@ -21,7 +21,8 @@ static void cmd_powner(void);
 static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
-    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n"
+    /* one synopsis on two lines */
+    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n" /* NOLINT */
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
