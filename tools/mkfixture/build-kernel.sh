@@ -22,6 +22,7 @@ src=$work/linux-source-$ver
 if [ ! -d "$src" ]; then
 	if [ $suite = bookworm ]; then apt-get download "linux-source-$ver"
 	else "$top/scripts/apt-other-suite.sh" $suite download "linux-source-$ver"; fi
+	# shellcheck disable=SC2012 # Debian package names hold no odd characters
 	deb=$(ls -t linux-source-"${ver}"_*.deb | head -1)
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' | tar xJ
 	echo "$deb" > "$src/.debian-package"
@@ -31,8 +32,10 @@ if [ ! -d "$src" ]; then
 fi
 cd "$src"
 make -s ARCH=x86_64 tinyconfig
+fragments=()
+[ -f "$here/kconfig/$ver.config" ] && fragments=("$here/kconfig/$ver.config")
 scripts/kconfig/merge_config.sh -m .config "$here/kconfig/base.config" \
-	$( [ -f "$here/kconfig/$ver.config" ] && echo "$here/kconfig/$ver.config") >/dev/null
+	"${fragments[@]}" >/dev/null
 make -s ARCH=x86_64 olddefconfig
 # every option the fragment asks for must have survived olddefconfig
 bad=0

@@ -56,6 +56,7 @@ GUEST_POWNER=${kcore:+$kcore/cli/powner} "$here/mkinitramfs.sh" "$g" "$src/arch/
 # 3-4. boot, capture, dump; split the captures, rebuild the dumps, check them. A page whose
 # state changed between the last read and the crash spoils the fixture: try again.
 want() { case ",$dumps," in *",$1,"*) return 0;; esac; return 1; }
+# shellcheck source=tools/mkfixture/kcore-capture.sh
 [ -z "$kcore" ] || { . "$here/kcore-capture.sh"; exit; }
 attempt() {
 	rm -rf "$out"; mkdir -p "$out"
@@ -91,7 +92,7 @@ for try in 1 2 3 4 5; do
 	log "attempt $try was not usable; again"
 done
 want elf && xz -T0 -6 -c "$out/raw/vmcore.d31.elf" > "$out/vmcore.d31.elf.xz"
-(cd "$out/captures" && tar --sort=name --mtime=@0 --owner=0 --group=0 -cf - *.txt) | xz -T0 -9 > "$out/captures.tar.xz"
+(cd "$out/captures" && tar --sort=name --mtime=@0 --owner=0 --group=0 -cf - -- *.txt) | xz -T0 -9 > "$out/captures.tar.xz"
 cp "$out/raw/console.log" "$out/console.log"
 [ -f "$out/raw/dmesg.txt" ] && cp "$out/raw/dmesg.txt" "$out/"
 # the debug-only image (as distributions ship it): DWARF, symbols, BTF, no code; shared by
