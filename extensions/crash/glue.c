@@ -18,11 +18,12 @@ static void cmd_powner(void);
 
 /* --- help ------------------------------------------------------------------------------------- */
 
+/* The synopsis is one string on two lines. */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma) */
 static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
-    /* one synopsis on two lines */
-    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n" /* NOLINT */
+    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n"
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
@@ -68,6 +69,7 @@ static char* help_powner[] = {
     "\n  The stacks holding at least 100 pages:\n",
     "    crash> powner --stacks stacks --threshold 100",
     NULL};
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 static struct command_table_entry command_table[] = {
     {"powner", cmd_powner, help_powner, 0},
