@@ -380,17 +380,22 @@ public:
         d.shared(name_or_unknown(m.migratetype_names, r.pageblock_migratetype));
     f["page_flags"] = r.page_flags;
     f["page_flags_text"] = d.shared(d.printer.page_flags_text(r.page_flags));
-    f["pid"] = r.pid;
-    f["tgid"] = r.tgid;
-    f["comm"] = decoded(r.comm);
-    f["ts_nsec"] = r.ts_nsec;
+    // A field the kernel's struct page_owner does not have is None (5.10 has no pid, tgid,
+    // comm or timestamps; free_pid and free_tgid came after 6.1).
+    auto present = [](const std::optional<uint64_t>& offset, py::object value) {
+      return offset ? std::move(value) : py::object(py::none());
+    };
+    f["pid"] = present(m.po.pid, py::int_(r.pid));
+    f["tgid"] = present(m.po.tgid, py::int_(r.tgid));
+    f["comm"] = present(m.po.comm, decoded(r.comm));
+    f["ts_nsec"] = present(m.po.ts_nsec, py::int_(r.ts_nsec));
     f["handle"] = r.handle;
     f["stack"] = stack(r.handle);
     f["allocated"] = allocated;
     f["free_handle"] = r.free_handle;
-    f["free_pid"] = r.free_pid;
-    f["free_tgid"] = r.free_tgid;
-    f["free_ts_nsec"] = r.free_ts_nsec;
+    f["free_pid"] = present(m.po.free_pid, py::int_(r.free_pid));
+    f["free_tgid"] = present(m.po.free_tgid, py::int_(r.free_tgid));
+    f["free_ts_nsec"] = present(m.po.free_ts_nsec, py::int_(r.free_ts_nsec));
     f["free_stack"] = stack(r.free_handle);
     f["last_migrate_reason"] =
         r.last_migrate_reason == m.never_migrated
@@ -630,7 +635,8 @@ PYBIND11_MODULE(_engine, m) {
       .def("commit", &Output::commit)
       .def("discard", &Output::discard);
 
-  py::class_<PageRecord>(m, "PageRecord", "A record as the engine keeps it, for Target.text().");
+  py::class_<PageRecord> page_record(m, "PageRecord",
+                                     "A record as the engine keeps it, for Target.text().");
 
   py::class_<Target>(m, "Target", py::custom_type_setup(target_gc))
       .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&,

@@ -4,12 +4,14 @@
 - records(prog) and records(prog, nid=N) hold exactly the records of the live kernel's
   stack_handle captures, field for field: pfn, order, gfp_mask, pid, tgid, comm, ts_nsec,
   handle and the stack's symbols (fewer records only when the dump lacks pages, as warned).
+  A kernel that prints no pid, tgid, comm or ts (5.10: its struct page_owner has none) gives
+  None for them.
 - every stack's addresses are what drgn finds by following the handle through the kernel's
   own structures (union handle_parts, stack_pools, struct stack_record).
 - page_owner_of() agrees with records() for every record, and with drgn's reading of
   mem_section, page_ext and struct page_owner for a spread of PFNs, allocated, freed or never
-  set, free stacks included; given a struct page, a pointer to one, a PFN or a physical address
-  in the page, it answers alike.
+  set, free stacks included (a field struct page_owner lacks is None); given a struct page, a
+  pointer to one, a PFN or a physical address in the page, it answers alike.
 
 The program is opened with drgn alone: the plugin finds the dump file itself.
 
@@ -27,8 +29,9 @@ from powner.drgn import SkippedPagesWarning, page_owner_of, records
 from powner.drgn.__main__ import _load_vmlinux
 from powner.drgn._dumpfile import read_vmcoreinfo
 
-HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\), pid (-?\d+), "
-                    r"tgid (-?\d+) \((.*)\), ts (\d+) ns(?:, free_ts \d+ ns)?")
+# 5.10 prints only the order and the mask.
+HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\)(?:, pid (-?\d+), "
+                    r"tgid (-?\d+) \((.*)\), ts (\d+) ns(?:, free_ts \d+ ns)?)?")
 PFN = re.compile(r"PFN (0x[0-9a-f]+|\d+) ")
 DEPOT_STACK_ALIGN = 4  # lib/stackdepot.c
 OBJECT_PFN_STEP = 97  # PFNs compared with drgn's own reading: a prime stride over all memory
@@ -45,7 +48,8 @@ class Failures:
 
 
 def parse_capture(path):
-    """pfn -> (order, gfp_mask, pid, tgid, comm, ts_nsec, handle or None, [symbol, ...])."""
+    """pfn -> (order, gfp_mask, pid, tgid, comm, ts_nsec, handle or None, [symbol, ...]);
+    pid, tgid, comm and ts_nsec are None when the header has none."""
     with open(path, "rb") as f:
         text = f.read().decode(errors="backslashreplace")
     out = {}
@@ -57,8 +61,9 @@ def parse_capture(path):
         order, mask, pid, tgid, comm, ts = header.groups()
         stack = [line[1:] for line in lines[2:] if line.startswith(" ")]
         handle = next((int(line[8:]) for line in lines if line.startswith("handle: ")), None)
-        out[int(pfn.group(1), 0)] = (int(order), int(mask, 16), int(pid), int(tgid), comm,
-                                     int(ts), handle, stack)
+        pid, tgid, ts = (None if n is None else int(n) for n in (pid, tgid, ts))
+        out[int(pfn.group(1), 0)] = (int(order), int(mask, 16), pid, tgid, comm, ts, handle,
+                                     stack)
     return out
 
 
@@ -158,13 +163,16 @@ class PageExtOracle:
         if not flags >> self.owner_bit & 1:
             return None
         po = drgn.Object(self.prog, "struct page_owner", address=ext + self.owner_offset)
-        has_free_pid = has_member(po.type_, "free_pid")  # 6.4+
+
+        def member(name):  # None: this kernel's struct page_owner lacks it (5.10: pid to ts)
+            return po.member_(name).value_() if has_member(po.type_, name) else None
+
+        comm = po.comm.string_().decode(errors="backslashreplace") \
+            if has_member(po.type_, "comm") else None
         return (bool(flags >> self.allocated_bit & 1), po.order.value_(), po.gfp_mask.value_(),
-                po.pid.value_(), po.tgid.value_(),
-                po.comm.string_().decode(errors="backslashreplace"), po.ts_nsec.value_(),
+                member("pid"), member("tgid"), comm, member("ts_nsec"),
                 po.handle.value_(), po.free_handle.value_(),
-                po.free_pid.value_() if has_free_pid else 0,
-                po.free_tgid.value_() if has_free_pid else 0, po.free_ts_nsec.value_(),
+                member("free_pid"), member("free_tgid"), member("free_ts_nsec"),
                 po.last_migrate_reason.value_() != self.never)
 
 

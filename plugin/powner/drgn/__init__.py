@@ -13,7 +13,8 @@ byte as the dumped kernel would have printed them, and the same records as Pytho
 The work is done by the powner engine (the library behind the powner command): memory and types
 come through drgn, the stack symbols from the kallsyms tables inside the dump. A program without
 debug info gets its types from the kernel's own BTF, as the powner command without a vmlinux
-(name its dump with set_dump_file()).
+(name its dump with set_dump_file()); that needs Linux 6.0 or later, whose VMCOREINFO says where
+the kallsyms tables are.
 """
 
 import dataclasses
@@ -93,17 +94,20 @@ class PageOwner:
     pageblock_migratetype: str  # of the page's pageblock: Y there
     page_flags: int  # page->flags
     page_flags_text: str  # %pGp of page_flags: "0x...(uptodate|lru|node=0|zone=1)"
-    pid: int
-    tgid: int
-    comm: str  # bytes that are not UTF-8 as \x escapes
-    ts_nsec: int
+    # pid, tgid, comm, ts_nsec, free_pid, free_tgid and free_ts_nsec are None when the
+    # kernel's struct page_owner has no such field: 5.10 has none of them, 6.1 no free_pid
+    # or free_tgid.
+    pid: Optional[int]
+    tgid: Optional[int]
+    comm: Optional[str]  # bytes that are not UTF-8 as \x escapes
+    ts_nsec: Optional[int]
     handle: int  # stack depot handle of the allocation stack
     stack: Tuple[Frame, ...]  # allocation stack, innermost frame first
     allocated: bool  # False: page_owner tracks the page as freed
     free_handle: int  # of the stack that last freed the page (0: never freed)
-    free_pid: int
-    free_tgid: int
-    free_ts_nsec: int
+    free_pid: Optional[int]
+    free_tgid: Optional[int]
+    free_ts_nsec: Optional[int]
     free_stack: Tuple[Frame, ...]
     last_migrate_reason: Optional[str]  # None: never migrated
     # The memcg the kernel's "Charged [(via objcg) ]to [offline ]memcg NAME" line names
