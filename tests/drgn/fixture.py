@@ -8,9 +8,13 @@ import sys
 import drgn
 
 from powner.drgn.__main__ import _load_vmlinux
+from powner.drgn._dumpfile import read_vmcoreinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77  # ctest: skipped
+# Why the types cannot come from the kernel's BTF without a vmlinux, before Linux 6.0 (exit 6).
+NO_KALLSYMS = ("the dump does not say where the kernel's kallsyms are (VMCOREINFO lists them "
+               "from Linux 6.0 on), so its BTF cannot be found: give the vmlinux with -s")
 
 
 def load_check_parity():
@@ -68,6 +72,12 @@ class Fixture:
         if vmlinux:
             _load_vmlinux(prog, self.vmlinux)
         return prog
+
+    def lists_kallsyms(self):
+        """Whether the dump's VMCOREINFO says where the kallsyms tables are (Linux 6.0 on), as
+        reading the kernel's BTF without a vmlinux needs."""
+        return any(line.startswith("SYMBOL(kallsyms_names)=")
+                   for line in read_vmcoreinfo(self.vmcore).splitlines())
 
     def has_capture(self, name):
         return os.path.exists(os.path.join(self.captures, name))

@@ -5,7 +5,9 @@
   the page_owner file: a mode with a space in it is an unknown mode, "0, 1" is a node list, and
   empty values are rejected as the kernel rejects "mode=" and "nid=".
 - page_owner(threads=N) prints the same; a program without debug info (its dump named with
-  set_dump_file()) gets the kernel's BTF for types and prints the same.
+  set_dump_file()) gets the kernel's BTF for types and prints the same, or, when the dump's
+  VMCOREINFO does not say where the kallsyms tables are (before Linux 6.0), page_owner(),
+  records() and page_owner_of() raise Error(Status.NO_DEBUG_INFO) saying -s is needed.
 - records come from the engine as named fields, the PageOwner's.
 - every record of records() is, as str(), its text in the page_owner capture (mode=stack), and
   its fields are what that text says: the gfp mask's %pGg, both migrate types, the page flags
@@ -24,7 +26,7 @@ import sys
 import warnings
 
 import powner.drgn as plugin
-from fixture import SKIP, Failures, Fixture
+from fixture import NO_KALLSYMS, SKIP, Failures, Fixture
 
 
 def printed_by(call):
@@ -72,7 +74,7 @@ def check_filter_values(prog, fx, fail):
     print("page_owner(): mode and nid as values")
 
 
-HEADER = re.compile(r"Page allocated via order \d+, mask 0x[0-9a-f]+\((.*)\), pid ")
+HEADER = re.compile(r"Page allocated via order \d+, mask 0x[0-9a-f]+\((.*)\)(?:, pid |$)")  # 5.10: no pid
 PFN_LINE = re.compile(r"PFN (0x[0-9a-f]+|\d+) type (\S+) Block \d+ type (\S+) Flags "
                       r"((0x[0-9a-f]+)\(.*\))$")
 CHARGED = re.compile(r"Charged (?:\(via objcg\) )?to (offline )?memcg (.*)$")
@@ -88,21 +90,43 @@ def capture_blocks(fx, name):
     return blocks
 
 
+def no_debug_info_error(call):
+    """The message of the Error(Status.NO_DEBUG_INFO) call raises, or what it did instead."""
+    try:
+        return f"returned {call()!r}"
+    except plugin.Error as e:
+        return str(e) if e.status == plugin.Status.NO_DEBUG_INFO else f"{e.status}: {e}"
+
+
 def check_threads_and_btf(prog, fx, fail):
     capture = "page_owner.mode-handle.nid-1.txt"
     bare = fx.program(vmlinux=False)
     plugin.set_dump_file(bare, fx.vmcore)
-    for label, p, kwargs in [("threads=1", prog, {"threads": 1}),
-                             ("threads=3", prog, {"threads": 3}),
-                             ("without debug info", bare, {})]:
+    btf = fx.lists_kallsyms()
+    runs = [("threads=1", prog, {"threads": 1}), ("threads=3", prog, {"threads": 3})]
+    if btf:
+        runs.append(("without debug info", bare, {}))
+    for label, p, kwargs in runs:
         got, skipped = printed_by(
             lambda out, p=p, kw=kwargs: plugin.page_owner(p, mode="handle", nid=1, file=out,
                                                          **kw))
         differs = fx.differs(capture, got, skipped)
         fail.check(not differs, f"page_owner() {label} is not {capture}: {differs}")
-    first = next(plugin.records(bare))
-    fail.check(first == next(plugin.records(prog)), f"records() without debug info: {first}")
-    print("page_owner() with threads, and without debug info (the kernel's BTF)")
+    if btf:
+        first = next(plugin.records(bare))
+        fail.check(first == next(plugin.records(prog)), f"records() without debug info: {first}")
+        print("page_owner() with threads, and without debug info (the kernel's BTF)")
+        return
+    want = f"drgn has no debug info for this kernel, and {NO_KALLSYMS}"
+    for label, call in [
+        ("page_owner()", lambda: plugin.page_owner(bare, mode="handle", nid=1, file=io.BytesIO())),
+        ("records()", lambda: next(plugin.records(bare))),
+        ("page_owner_of()", lambda: plugin.page_owner_of(bare, 0)),
+    ]:
+        said = no_debug_info_error(call)
+        fail.check(said == want, f"{label} without debug info, VMCOREINFO listing no kallsyms: "
+                                 f"{said!r}, not Error(NO_DEBUG_INFO) {want!r}")
+    print(f"page_owner() with threads; without debug info refused: {want}")
 
 
 def check_named_fields(prog, fail):

@@ -5,7 +5,9 @@ parsers' own words differ). A vmlinux of another build is refused, and read with
 Without a vmlinux both take the kernel's BTF in the dump, and both refuse a dump whose BTF is
 damaged alike. With a vmlinux without DWARF only the drgn command fails (it takes the types of a
 vmlinux from drgn, which needs the DWARF; the powner command falls back to the kernel's BTF);
-without a dump, the powner command reads /proc/kcore.
+without a dump, the powner command reads /proc/kcore. A dump whose VMCOREINFO does not say
+where the kallsyms tables are (before Linux 6.0) has no BTF route: without a vmlinux both exit 6
+with the same line, and with a vmlinux without DWARF both exit 6.
 
 usage: test_cli_errors.py POWNER FIXTURE_DIR DUMP"""
 import os
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 
+from fixture import Fixture
 from powner.drgn._dumpfile import vmlinux_facts
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "damaged"))
@@ -23,6 +26,7 @@ SAME_TEXT, SAME_PREFIX, OWN_TEXT = "same text", "same prefix", "own text"
 # Errors of the drgn command only: it needs a dump and a given vmlinux's DWARF, where the powner
 # command reads the running kernel (/proc/kcore) and falls back to the kernel's BTF.
 DRGN_ONLY = "drgn only"
+SAME_STATUS = "same status"  # both fail alike, each in its own words
 
 
 def run(command):
@@ -84,9 +88,13 @@ def main(argv):
         ("output over the vmlinux", ["-c", vmcore, "-s", same, "-o", same], SAME_TEXT),
         ("output of a refused filter", base + ["-n", "63", "-o", never], SAME_TEXT),
     ]
+    btf = Fixture(fixture, dump).lists_kallsyms()  # else no types without a vmlinux's DWARF
     _, dwarf = vmlinux_facts("/bin/true")
     if not dwarf:
-        cases.append(("vmlinux without DWARF", ["-c", vmcore, "-s", "/bin/true"], DRGN_ONLY))
+        cases.append(("vmlinux without DWARF", ["-c", vmcore, "-s", "/bin/true"],
+                      DRGN_ONLY if btf else SAME_STATUS))
+    if not btf:
+        cases.append(("no vmlinux, no kallsyms in VMCOREINFO", ["-c", vmcore], SAME_TEXT))
     no_btf = damaged_btf_dump(fixture, tmp)
     if no_btf:
         cases.append(("no vmlinux, the dump's BTF damaged", ["-c", no_btf], SAME_TEXT))
@@ -139,7 +147,7 @@ def main(argv):
 
     # Without a vmlinux both read the kernel's BTF in the dump; where a dump lacks memcgs, both
     # print what they left out and a hint.
-    successes = [("no vmlinux", ["-c", vmcore, "-m", "handle", "-n", "1"])]
+    successes = [("no vmlinux", ["-c", vmcore, "-m", "handle", "-n", "1"])] if btf else []
     lacking = os.path.join(fixture, "..", "..", "7.3", "numa2", "vmcore.d31")
     if os.path.exists(lacking):
         successes.append(("a dump without some memcgs", ["-c", lacking, "-m", "handle"]))

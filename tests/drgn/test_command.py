@@ -4,7 +4,9 @@ of a fixture dump:
 
 - -m and -n are values, each what follows "mode=" or "nid=" in a write to the page_owner file;
   --filter COMMAND is applied after them: what it sets wins, as a later write would.
-- without -s the types come from the kernel's BTF in the dump, and the output is the same.
+- without -s the types come from the kernel's BTF in the dump, and the output is the same; when
+  the dump's VMCOREINFO does not say where the kallsyms tables are (before Linux 6.0), it exits
+  6 with the one line saying -s is needed.
 - -j N sets the threads that read and format; the output is the same.
 - -o FILE gets the output, and nothing else is left in its folder.
 
@@ -14,7 +16,7 @@ import shlex
 import sys
 import tempfile
 
-from fixture import SKIP, Failures, Fixture, command
+from fixture import NO_KALLSYMS, SKIP, Failures, Fixture, command
 
 
 def check_output(fx, fail, args, capture):
@@ -43,7 +45,20 @@ def check_filter_options(fx, fail):
     check_refused(fx, fail, s + ["-n", "0", "--filter", "nid="], "the node list is empty")
 
 
+def check_no_btf(fx, fail, args):
+    status, out, err = command("-c", fx.vmcore, *args)
+    want = f"powner: no vmlinux given (-s), and {NO_KALLSYMS}\n"
+    if fail.check(status == 6 and not out and err == want,
+                  f"{shlex.join(args)}: exit {status}, {len(out)} bytes out, {err!r}; "
+                  f"expected 6 and {want!r}"):
+        print(f"ok   {shlex.join(args)}: {err.strip()}")
+
+
 def check_btf(fx, fail):
+    if not fx.lists_kallsyms():
+        check_no_btf(fx, fail, ["-m", "handle", "-n", "1"])
+        check_no_btf(fx, fail, ["--filter", "mode=stack_handle"])
+        return
     check_output(fx, fail, ["-m", "handle", "-n", "1"], "page_owner.mode-handle.nid-1.txt")
     check_output(fx, fail, ["--filter", "mode=stack_handle"], "page_owner.mode-stack_handle.txt")
     if fx.has_capture("show_stacks.txt"):
@@ -59,9 +74,10 @@ def check_threads(fx, fail):
 
 
 def check_output_file(fx, fail):
+    s = [] if fx.lists_kallsyms() else ["-s", fx.vmlinux]  # before 6.0 only with a vmlinux
     with tempfile.TemporaryDirectory(prefix="powner-drgn-") as tmp:
         path = os.path.join(tmp, "out.txt")
-        status, out, err = command("-c", fx.vmcore, "-m", "handle", "-o", path)
+        status, out, err = command("-c", fx.vmcore, *s, "-m", "handle", "-o", path)
         with open(path, "rb") as f:
             differs = f"exit {status}: {err}" if status or out else \
                 fx.differs("page_owner.mode-handle.txt", f.read(), err)
