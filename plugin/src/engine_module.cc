@@ -529,6 +529,7 @@ public:
   // inputs: (what it is to the user, path) of the files the run reads.
   Output(const std::string& path, const std::vector<std::pair<std::string, std::string>>& inputs) {
     std::vector<OutputFile::Input> in;
+    in.reserve(inputs.size());
     for (const auto& [role, input] : inputs)
       in.push_back({role, input});
     file_ = std::make_unique<OutputFile>(path, in);
@@ -581,6 +582,8 @@ PYBIND11_MODULE(_engine, m) {
 
   // Never destroyed: the interpreter may be gone by the time static destructors run.
   static auto* error = new py::exception<Error>(m, "Error", PyExc_RuntimeError);
+  // pybind11 takes a void (*)(std::exception_ptr): the parameter cannot be a reference.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
