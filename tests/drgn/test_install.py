@@ -7,7 +7,6 @@ may leave out records it lacks memory for, as it reports: tests/parity/check_par
 
 usage: test_install.py BUILD_DIR FIXTURES_DIR"""
 import glob
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,20 +15,11 @@ import tempfile
 
 import drgn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_check_parity():
-    path = os.path.join(HERE, "..", "parity", "check_parity.py")
-    spec = importlib.util.spec_from_file_location("check_parity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from fixture import check_parity
 
 
 def main(argv):
     build, fixtures = argv[1], argv[2]
-    check_parity = load_check_parity()
     prefix = tempfile.mkdtemp(prefix="powner-install-")
     try:
         subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True,

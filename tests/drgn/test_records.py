@@ -29,22 +29,14 @@ from powner.drgn import SkippedPagesWarning, page_owner_of, records
 from powner.drgn.__main__ import _load_vmlinux
 from powner.drgn._dumpfile import read_vmcoreinfo
 
+from fixture import Failures
+
 # 5.10 prints only the order and the mask.
 HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\)(?:, pid (-?\d+), "
                     r"tgid (-?\d+) \((.*)\), ts (\d+) ns(?:, free_ts \d+ ns)?)?")
 PFN = re.compile(r"PFN (0x[0-9a-f]+|\d+) ")
 DEPOT_STACK_ALIGN = 4  # lib/stackdepot.c
 OBJECT_PFN_STEP = 97  # PFNs compared with drgn's own reading: a prime stride over all memory
-
-
-class Failures:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, message):
-        self.count += 1
-        if self.count <= 20:
-            print(f"FAIL {message}")
 
 
 def parse_capture(path):
