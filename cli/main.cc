@@ -257,8 +257,7 @@ int command(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "powner: %s (see powner --help)\n",
-                 powner::parse_error_text(app, e).c_str());
+    std::fprintf(stderr, "powner: %s (see powner --help)\n", powner::parse_error_text(e).c_str());
     return static_cast<int>(Status::Usage);
   } catch (const Error& e) {
     std::fprintf(stderr, "powner: %s\n", e.what());

@@ -95,8 +95,7 @@ void check_command_line(const CLI::App& app, const CommandOptions& opt) {
                                "--stacks too");
 }
 
-std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e) {
-  (void)app;
+std::string parse_error_text(const CLI::ParseError& e) {
   std::string text = e.what();
   // CLI11 ends some messages with a newline, or appends its own hint.
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))

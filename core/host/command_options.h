@@ -28,8 +28,8 @@ void add_command_options(CLI::App& app, CommandOptions& options);
 // filter with --stacks. Throws Error(Usage) with one line.
 void check_command_line(const CLI::App& app, const CommandOptions& options);
 
-// One line for an error of the parser itself: CLI11's words, or ours where they mislead.
-std::string parse_error_text(const CLI::App& app, const CLI::ParseError& error);
+// One line for an error of the parser itself: CLI11's words, without its trailing newline.
+std::string parse_error_text(const CLI::ParseError& error);
 
 // The option of app nearest to a misspelt one ("--thershold": "--threshold"); "" if none is near.
 std::string nearest_option(const CLI::App& app, const std::string& written);

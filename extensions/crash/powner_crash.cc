@@ -140,7 +140,7 @@ std::optional<CommandOptions> parse(int argc, char** argv, Outcome& outcome) {
     }
     check_command_line(app, opt);
   } catch (const CLI::ParseError& e) {
-    powner_crash_error(parse_error_text(app, e).c_str());
+    powner_crash_error(parse_error_text(e).c_str());
     outcome = kUsage;
     return std::nullopt;
   } catch (const Error& e) {
