@@ -1,14 +1,17 @@
 #!/bin/bash
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
-# minimal page_owner kernel for the fixture guests.
-#   build-kernel.sh VERSION WORKDIR [PATCHDIR]
+# page_owner kernel for the fixture guests.
+#   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG]]
 #     VERSION  7.3 (experimental), 7.2 (sid), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
 #     WORKDIR  gets linux-source-VERSION/ (the built tree)
 #     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
+#     CONFIG   reduced (default): tinyconfig + kconfig/base.config + kconfig/VERSION.config
+#              debian: the suite's own amd64 linux-image config, every built-in kept and every
+#              module dropped (localmodconfig with an empty module list), + kconfig/debian.config
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ver=$1 work=$2 patches=${3:-}
+ver=$1 work=$2 patches=${3:-} config=${4:-reduced}
 case $ver in
 	7.3) suite=experimental ;;
 	7.2) suite=sid ;;
@@ -30,12 +33,33 @@ if [ ! -d "$src" ]; then
 		for p in "$patches"/*.patch; do echo "applying ${p##*/}"; patch -d "$src" -p1 --quiet < "$p"; done
 	fi
 fi
+# the distribution's config, as its linux-image package ships it in /boot
+distro_config() {
+	local deb
+	if [ ! -f "$work/config-debian" ]; then
+		(cd "$work" && "$top/scripts/apt-other-suite.sh" $suite download "linux-image-$ver.*-amd64-unsigned")
+		# the newest plain flavour (not -rt, not -cloud)
+		# shellcheck disable=SC2012 # Debian package names hold no odd characters
+		deb=$(cd "$work" && ls -t linux-image-"$ver".*-amd64-unsigned_*.deb | grep -v -e -rt- -e -cloud- | head -1)
+		dpkg-deb --fsys-tarfile "$work/$deb" | tar -xO --wildcards './boot/config-*' > "$work/config-debian"
+		echo "$deb" > "$work/config-debian.package"
+	fi
+	cp "$work/config-debian" .config
+	make -s ARCH=x86_64 olddefconfig
+	: > "$work/no-modules"
+	make -s ARCH=x86_64 LSMOD="$work/no-modules" localmodconfig 2>/dev/null
+}
 cd "$src"
-make -s ARCH=x86_64 tinyconfig
 fragments=()
-[ -f "$here/kconfig/$ver.config" ] && fragments=("$here/kconfig/$ver.config")
-scripts/kconfig/merge_config.sh -m .config "$here/kconfig/base.config" \
-	"${fragments[@]}" >/dev/null
+if [ "$config" = debian ]; then
+	distro_config
+	fragment_list=("$here/kconfig/debian.config")
+else
+	make -s ARCH=x86_64 tinyconfig
+	[ -f "$here/kconfig/$ver.config" ] && fragments=("$here/kconfig/$ver.config")
+	fragment_list=("$here/kconfig/base.config" "${fragments[@]}")
+fi
+scripts/kconfig/merge_config.sh -m .config "${fragment_list[@]}" >/dev/null
 make -s ARCH=x86_64 olddefconfig
 # every option the fragment asks for must have survived olddefconfig
 bad=0
@@ -44,10 +68,10 @@ while IFS= read -r line; do
 	opt=${line%%=*} val=${line#*=}
 	if [ "$val" = n ]; then grep -q "^$opt=" .config && { echo "kconfig: $opt should be off" >&2; bad=1; }
 	else grep -qx "$line" .config || echo "kconfig: note: $line not taken ($(grep "^$opt=" .config || echo unset))" >&2; fi
-done < <(cat "$here/kconfig/base.config" "$here/kconfig/$ver.config" 2>/dev/null)
+done < <(cat "${fragment_list[@]}")
 # 5.10 has no DEBUG_INFO_DWARF5 (5.12 added it): without DEBUG_INFO_DWARF4 its plain -g is
-# gcc 12's default, DWARF 5
-dwarf5=CONFIG_DEBUG_INFO_DWARF5=y; [ "$ver" = 5.10 ] && dwarf5=CONFIG_DEBUG_INFO=y
+# gcc 12's default, DWARF 5; so is Debian's DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT
+dwarf5=CONFIG_DEBUG_INFO_DWARF5=y; [ "$ver" = 5.10 ] || [ "$config" = debian ] && dwarf5=CONFIG_DEBUG_INFO=y
 for must in CONFIG_PAGE_OWNER=y CONFIG_NUMA=y CONFIG_SPARSEMEM_VMEMMAP=y $dwarf5 \
 	CONFIG_DEBUG_INFO_BTF=y CONFIG_KALLSYMS_ALL=y CONFIG_MEMCG=y CONFIG_MODULES=y CONFIG_CRASH_DUMP=y \
 	CONFIG_FW_CFG_SYSFS=y CONFIG_RANDOMIZE_BASE=y; do

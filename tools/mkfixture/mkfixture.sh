@@ -6,6 +6,10 @@
 #     which all fixtures of one kernel build share (tests/vmcores/7.3 numa2, say)
 #     --kernel VER       7.3 | 7.2 | 6.12 | 6.1                  (default 7.3)
 #     --patches DIR      patch series applied to the kernel source (kernel/patches/VER)
+#     --config C         reduced (tinyconfig + kconfig/, default) | debian (the suite's own amd64
+#                        config, built-ins only; see build-kernel.sh)
+#     --la57             a CPU with 5-level paging (QEMU -cpu max); default la57=off
+#     --crashkernel SIZE memory reserved for the crash kernel (default 128M)
 #     --topology T       numa2 (two nodes with memory) | numa3-memless (+ a node without)
 #     --mem SIZE         guest memory, split evenly over the nodes with memory (default 512M)
 #     --dumps LIST       which filtered dumps to keep: d31 (makedumpfile -c -d 31), d23 (-c -d 23:
@@ -21,12 +25,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kcore="" ver=7.3 patches="" topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
+kcore="" ver=7.3 patches="" config=reduced la57="" crashkernel=128M topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
 while [ $# -gt 2 ]; do
 	case $1 in
 		--kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
 		--mem) mem=$2 ;; --dump) dump=$2 ;; --dumps) dumps=$2 ;; --work) work=$2 ;;
 		--kcore) kcore=$(realpath "$2") dump=none ;;
+		--config) config=$2 ;; --crashkernel) crashkernel=$2 ;;
+		--la57) la57=1; shift; continue ;;
 		*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -38,10 +44,10 @@ log() { echo "mkfixture: $*" >&2; }
 "$top/scripts/install-deps.sh" fixtures
 
 # 1. kernel
-build=$work/$ver${patches:+-patched}
+build=$work/$ver${patches:+-patched}; [ "$config" = reduced ] || build=$build-$config
 src=$build/linux-source-$ver
 if [ ! -f "$src/Module.symvers" ] || [ ! -f "$src/arch/x86/boot/bzImage" ]; then
-	"$here/build-kernel.sh" "$ver" "$build" "$patches"
+	"$here/build-kernel.sh" "$ver" "$build" "$patches" "$config"
 fi
 kernel_release=$(cat "$src/include/config/kernel.release")
 
@@ -61,7 +67,7 @@ want() { case ",$dumps," in *",$1,"*) return 0;; esac; return 1; }
 attempt() {
 	rm -rf "$out"; mkdir -p "$out"
 	local t0; t0=$(date +%s)
-	"$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
+	LA57=$la57 CRASHKERNEL=$crashkernel "$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
 		"$src/arch/x86/boot/bzImage" "$g/initramfs.cpio.gz" "$out/raw" || return 1
 	log "guest run: $(( $(date +%s) - t0 )) s"
 	/usr/bin/python3 "$here/split-captures.py" "$out/raw/capture.shm" "$out/captures" || return 1
@@ -109,6 +115,6 @@ fi
 python3 "$here/write-manifest.py" --out "$out" --kernel "$ver" --release "$kernel_release" \
 	--vmlinux "$src/vmlinux" --source "$(cat "$src/.debian-package")" --patches "${patches:-}" \
 	--topology "$topology" --mem "$mem" --dump "$dump" --workload "$here/guest/po_work.c" \
-	--set "$set_dir" --changed-after-capture "$out/raw/changed-after-capture.json" --command "$0 --kernel $ver ${patches:+--patches $patches }--topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
+	--set "$set_dir" --changed-after-capture "$out/raw/changed-after-capture.json" --command "$0 --kernel $ver ${patches:+--patches $patches }--config $config ${la57:+--la57 }--crashkernel $crashkernel --topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
 rm -rf "$out/raw" "$out/captures"
 log "done: $out"

@@ -2,6 +2,7 @@
 # Boot a fixture guest under QEMU (TCG) and collect what it sends over virtio-serial.
 #   run-guest.sh --topology numa2|numa3-memless --mem SIZE --dump kdump|qemu|none
 #                [--dumps d31,d23,elf] BZIMAGE INITRD OUTDIR
+# env: LA57=1 boots a CPU with 5-level paging; CRASHKERNEL (default 128M) is the crash kernel's share.
 # --dump none: the capture is powner on /proc/kcore (the guest's fixture_kcore=1), no dump.
 # OUTDIR gets console.log, capture.shm (the guest's captures, through ivshmem: nothing
 # crosses the guest kernel between the reads and the dump), the dump streams
@@ -28,10 +29,11 @@ for p in vmcore.d31.flat vmcore.d23.flat vmcore.d31.elf.flat dmesg.txt; do
 	ports+=(-chardev "file,id=c${#ports[@]},path=$out/$p" -device "virtserialport,bus=vs0.0,chardev=c${#ports[@]},name=$p")
 done
 cmdline="console=ttyS0 page_owner=on panic=-1 numa_balancing=disable"
-[ "$dump" = kdump ] && cmdline="$cmdline crashkernel=128M fixture_kdump=1 fixture_dumps=$dumps"
+[ "$dump" = kdump ] && cmdline="$cmdline crashkernel=${CRASHKERNEL:-128M} fixture_kdump=1 fixture_dumps=$dumps"
 [ "$dump" = none ] && cmdline="$cmdline fixture_kcore=1"
+cpu=max,la57=off; [ -n "${LA57:-}" ] && cpu=max,la57=on
 t0=$(date +%s.%N)
-qemu-system-x86_64 -M q35 -accel tcg -cpu max,la57=off -m "$mem" \
+qemu-system-x86_64 -M q35 -accel tcg -cpu "$cpu" -m "$mem" \
 	-smp $smp,sockets=$smp,cores=1,threads=1 "${numa[@]}" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-device vmcoreinfo -device virtio-serial-pci,id=vs0 "${ports[@]}" \
