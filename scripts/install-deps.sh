@@ -15,6 +15,7 @@ build_deps=(
 fixture_deps=(
 	qemu-system-x86 qemu-utils makedumpfile kexec-tools busybox-static cpio
 	flex bison bc libssl-dev dwarves rsync kmod python3
+	qemu-system-arm gcc-aarch64-linux-gnu
 )
 want=("${build_deps[@]}")
 [ "${1:-}" = fixtures ] && want+=("${fixture_deps[@]}")

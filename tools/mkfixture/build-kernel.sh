@@ -1,17 +1,26 @@
 #!/bin/bash
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
 # page_owner kernel for the fixture guests.
-#   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG]]
+#   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG [ARCH]]]
 #     VERSION  7.3 (experimental), 7.2 (sid), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
 #     WORKDIR  gets linux-source-VERSION/ (the built tree)
 #     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
 #     CONFIG   reduced (default): tinyconfig + kconfig/base.config + kconfig/VERSION.config
 #              debian: the suite's own amd64 linux-image config, every built-in kept and every
 #              module dropped (localmodconfig with an empty module list), + kconfig/debian.config
+#     ARCH     x86_64 (default: vmlinux + arch/x86/boot/bzImage) or arm64 (cross-built with
+#              aarch64-linux-gnu-: vmlinux + arch/arm64/boot/Image); the reduced config adds
+#              kconfig/ARCH.config
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ver=$1 work=$2 patches=${3:-} config=${4:-reduced}
+ver=$1 work=$2 patches=${3:-} config=${4:-reduced} arch=${5:-x86_64}
+case $arch in
+	x86_64) kmake=(make -s ARCH=x86_64) image=bzImage ;;
+	arm64) kmake=(make -s ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) image=Image ;;
+	*) echo "unknown architecture $arch" >&2; exit 2 ;;
+esac
+[ "$config" = reduced ] || [ "$arch" = x86_64 ] || { echo "--config $config is amd64's: x86_64 only" >&2; exit 2; }
 case $ver in
 	7.3) suite=experimental ;;
 	7.2) suite=sid ;;
@@ -39,15 +48,15 @@ distro_config() {
 	if [ ! -f "$work/config-debian" ]; then
 		(cd "$work" && "$top/scripts/apt-other-suite.sh" $suite download "linux-image-$ver.*-amd64-unsigned")
 		# the newest plain flavour (not -rt, not -cloud)
-		# shellcheck disable=SC2012 # Debian package names hold no odd characters
+		# shellcheck disable=SC2010,SC2012 # Debian package names hold no odd characters
 		deb=$(cd "$work" && ls -t linux-image-"$ver".*-amd64-unsigned_*.deb | grep -v -e -rt- -e -cloud- | head -1)
 		dpkg-deb --fsys-tarfile "$work/$deb" | tar -xO --wildcards './boot/config-*' > "$work/config-debian"
 		echo "$deb" > "$work/config-debian.package"
 	fi
 	cp "$work/config-debian" .config
-	make -s ARCH=x86_64 olddefconfig
+	"${kmake[@]}" olddefconfig
 	: > "$work/no-modules"
-	make -s ARCH=x86_64 LSMOD="$work/no-modules" localmodconfig 2>/dev/null
+	"${kmake[@]}" LSMOD="$work/no-modules" localmodconfig 2>/dev/null
 }
 cd "$src"
 fragments=()
@@ -55,12 +64,12 @@ if [ "$config" = debian ]; then
 	distro_config
 	fragment_list=("$here/kconfig/debian.config")
 else
-	make -s ARCH=x86_64 tinyconfig
+	"${kmake[@]}" tinyconfig
 	[ -f "$here/kconfig/$ver.config" ] && fragments=("$here/kconfig/$ver.config")
-	fragment_list=("$here/kconfig/base.config" "${fragments[@]}")
+	fragment_list=("$here/kconfig/base.config" "$here/kconfig/$arch.config" "${fragments[@]}")
 fi
 scripts/kconfig/merge_config.sh -m .config "${fragment_list[@]}" >/dev/null
-make -s ARCH=x86_64 olddefconfig
+"${kmake[@]}" olddefconfig
 # every option the fragment asks for must have survived olddefconfig
 bad=0
 while IFS= read -r line; do
@@ -79,5 +88,5 @@ for must in CONFIG_PAGE_OWNER=y CONFIG_NUMA=y CONFIG_SPARSEMEM_VMEMMAP=y $dwarf5
 done
 [ $bad = 0 ] || exit 1
 t0=$(date +%s)
-make -s ARCH=x86_64 -j"$(nproc)" vmlinux bzImage modules  # modules: Module.symvers for po_mod
+"${kmake[@]}" -j"$(nproc)" vmlinux $image modules  # modules: Module.symvers for po_mod
 echo "build: $(( $(date +%s) - t0 )) s" | tee "$work/build-time-$ver.txt"
