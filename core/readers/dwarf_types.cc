@@ -1,18 +1,12 @@
 #include "dwarf_types.h"
 
+#include "dwarf_index.h"
+#include "elf_image.h"
 #include "error.h"
 
-#include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cstring>
-#include <deque>
 #include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <limits>
-#include <unistd.h>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -25,75 +19,11 @@ constexpr int kMaxTypeChain = 64;    // typedef/qualifier/declaration hops, nest
 constexpr int kMaxAnonNesting = 16;  // anonymous struct/union levels inside one type
 constexpr size_t kMaxPathParts = 16; // components of "a.b.c"
 constexpr size_t kMaxArrayDims = 16;
-constexpr size_t kMaxUnits = 1u << 20; // CUs in one file
 constexpr uint64_t kMaxObjectSize = uint64_t{1} << 48;
 constexpr uint64_t kMaxBitfieldBytes = 16;
-constexpr uint64_t kMaxBuildIdBytes = 64;
-constexpr size_t kMaxBannerBytes = 512;
 
-// CUs looked at first, in this order: together they hold every definition the engine asks
-// for (mm/page_owner.c alone has page_owner, page_ext, page, mem_section and stack_record
-// through its includes). Anything else falls back to scanning the other CUs.
-constexpr std::array<std::string_view, 16> kPreferredFiles = {
-    "mm/page_owner.c",
-    "lib/stackdepot.c",
-    "mm/page_alloc.c",
-    "mm/debug.c",
-    "mm/memcontrol.c",
-    "kernel/module/main.c",
-    "kernel/module/kallsyms.c",
-    "mm/page_ext.c",
-    "mm/sparse.c",
-    "mm/mm_init.c",
-    "mm/memblock.c",
-    "arch/x86/mm/numa.c",
-    "arch/x86/kernel/setup_percpu.c",
-    "kernel/cgroup/cgroup.c",
-    "fs/kernfs/dir.c",
-    "init/version.c",
-};
-
-// What a name denotes in C's namespaces; base types share the typedef (ordinary) one.
-enum class Kind : char {
-  Struct = 's',
-  Union = 'u',
-  Enum = 'e',
-  Typedef = 't',
-  Enumerator = 'k',
-  Variable = 'v', // external linkage
-  Static = 'f',   // file-local: another file may reuse the name
-};
-
-// Names point into the mapped string sections, valid as long as the Dwarf handle.
-struct NameKey {
-  Kind kind;
-  std::string_view name;
-  bool operator==(const NameKey&) const = default;
-};
-
-struct NameKeyHash {
-  size_t operator()(const NameKey& key) const {
-    return std::hash<std::string_view>{}(key.name) ^ static_cast<size_t>(key.kind);
-  }
-};
-
-struct Entry {
-  Dwarf_Off die = 0;
-  Dwarf_Off parent = 0; // enumerators: their enumeration type
-  bool declaration = false;
-};
-using NameIndex = std::unordered_map<NameKey, Entry, NameKeyHash>;
-
-void add_entry(NameIndex& idx, Kind kind, const char* name, const Entry& entry) {
-  auto [slot, inserted] = idx.try_emplace(NameKey{kind, name}, entry);
-  // A variable's definition beats its declarations.
-  if (!inserted && slot->second.declaration && !entry.declaration) slot->second = entry;
-}
-
-struct Symbol {
-  uint64_t value = 0;
-  uint64_t size = 0;
-};
+using Kind = DwarfIndex::Kind;
+using Entry = DwarfIndex::Entry;
 
 struct Facts {
   TypeKind kind = TypeKind::Other;
@@ -158,29 +88,6 @@ bool type_of(Dwarf_Die* die, Dwarf_Die* out) {
   return dwarf_formref_die(&attr, out) != nullptr;
 }
 
-// The name of a DIE, following DW_AT_specification/abstract_origin (definitions of
-// variables declared earlier carry no name of their own).
-const char* name_of(Dwarf_Die* die) {
-  Dwarf_Attribute attr;
-  if (dwarf_attr_integrate(die, DW_AT_name, &attr) == nullptr) return nullptr;
-  return dwarf_formstring(&attr);
-}
-
-// Children in order. Stops on errors and on offsets that do not move forward, so a
-// corrupt DW_AT_sibling cannot loop.
-template <class Fn> void for_each_child(Dwarf_Die* parent, Fn&& fn) {
-  Dwarf_Die child;
-  if (dwarf_child(parent, &child) != 0) return;
-  for (;;) {
-    if (fn(child)) return;
-    Dwarf_Off here = dwarf_dieoffset(&child);
-    Dwarf_Die next;
-    if (dwarf_siblingof(&child, &next) != 0) return;
-    if (dwarf_dieoffset(&next) <= here) return;
-    child = next;
-  }
-}
-
 // "struct page" -> (Struct, "page"); "unsigned long" -> (Typedef, "unsigned long").
 std::optional<std::pair<Kind, std::string>> parse_type_name(std::string_view text) {
   std::vector<std::string_view> words;
@@ -227,55 +134,68 @@ std::string_view gcc_base_name(std::string_view c_name) {
   return {};
 }
 
+struct DwarfEnd {
+  void operator()(Dwarf* dwarf) const { dwarf_end(dwarf); }
+};
+using DwarfHandle = std::unique_ptr<Dwarf, DwarfEnd>;
+
+// The DWARF of an opened image, after the checks that keep libdw inside the file.
+DwarfHandle open_dwarf(const ElfImage& image) {
+  const std::string& file = image.path();
+  Elf* elf = image.elf();
+  // A file cut short loses the end of .debug_info.
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    const char* name = elf_strptr(elf, image.shstrndx(), shdr.sh_name);
+    if (name == nullptr) continue;
+    if ((std::strcmp(name, ".debug_info") == 0 || std::strcmp(name, ".zdebug_info") == 0) &&
+        shdr.sh_type != SHT_NOBITS && shdr.sh_size > 0 && elf_rawdata(scn, nullptr) == nullptr) {
+      throw Error(Status::Unreadable,
+                  file + ": truncated or corrupt ELF file (" + name + " cannot be read)");
+    }
+  }
+  if (!image.has_debug_info()) throw Error(Status::NoDebugInfo, file + ": no DWARF debug info");
+  DwarfHandle dwarf(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
+  if (dwarf == nullptr) {
+    throw Error(Status::NoDebugInfo,
+                file + ": no DWARF debug info (" + dwarf_errmsg(dwarf_errno()) + ")");
+  }
+  // libdw hands out names as pointers into these sections without a length: a section
+  // that does not end in NUL would let strlen run off its end.
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
+    const char* name = elf_strptr(elf, image.shstrndx(), shdr.sh_name);
+    if (name == nullptr ||
+        (std::strcmp(name, ".debug_str") != 0 && std::strcmp(name, ".zdebug_str") != 0 &&
+         std::strcmp(name, ".debug_line_str") != 0)) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data != nullptr && data->d_size > 0 &&
+        (data->d_buf == nullptr || static_cast<const char*>(data->d_buf)[data->d_size - 1] != 0)) {
+      throw Error(Status::NoDebugInfo, file + ": corrupt DWARF (" + name + " is not terminated)");
+    }
+  }
+  return dwarf;
+}
+
 } // namespace
 
 struct DwarfTypes::Impl {
+  Impl(const std::string& path, uint64_t kaslr_offset)
+      : kaslr(kaslr_offset), image(path), dwarf(open_dwarf(image)), names(dwarf.get()) {}
+
   uint64_t kaslr = 0;
-  int fd = -1;
-  Elf* elf = nullptr;
-  Dwarf* dwarf = nullptr;
-  bool little_endian = true;
-  uint64_t address_size = 8;
-  std::string build_id;
+  ElfImage image;
+  DwarfHandle dwarf; // after image: ended before the ELF handle it reads
+  DwarfIndex names;
 
-  struct Unit {
-    Dwarf_Off die = 0;
-    std::string name; // relative to DW_AT_comp_dir when it was absolute
-    bool preferred = false;
-  };
-  bool units_listed = false;
-  std::vector<Unit> units;
-  std::vector<size_t> preferred;                    // into units, kPreferredFiles order
-  std::unordered_map<Dwarf_Off, NameIndex> indexes; // preferred CUs
-  bool rest_built = false;
-  NameIndex rest; // all other CUs
-
-  std::unordered_map<NameKey, std::optional<Entry>, NameKeyHash> found; // misses too
-  std::deque<std::string> names;                                        // keys of `found`
   std::unordered_map<std::string, std::optional<MemberInfo>> members;
   std::unordered_map<std::string, std::optional<VariableInfo>> variables;
 
-  bool symtab_loaded = false;
-  Elf_Scn* symtab = nullptr;
-  std::unordered_map<std::string_view, Symbol> globals;
-
-  ~Impl() {
-    if (dwarf != nullptr) dwarf_end(dwarf);
-    if (elf != nullptr) elf_end(elf);
-    if (fd >= 0) close(fd);
-  }
-
-  void open(const std::string& file);
-  void read_build_id();
-
-  // CUs
-  void list_units();
-  std::vector<size_t> units_for_file(std::string_view file);
-  const NameIndex& index(const Unit& unit);
-  const NameIndex& rest_index();
-  template <class Fn> void walk_unit(Dwarf_Off cu_die, Fn&& fn);
-  std::optional<Entry> find(Kind kind, std::string_view name,
-                            bool (Impl::*good)(const Entry&) = nullptr);
+  std::optional<Entry> find(Kind kind, std::string_view name) { return names.find(kind, name); }
 
   // Types
   std::optional<Dwarf_Die> die_at(Dwarf_Off off);
@@ -288,291 +208,14 @@ struct DwarfTypes::Impl {
   std::optional<int64_t> enumerator_value(const Entry& entry);
 
   // Variables
-  size_t symbol_count(Elf_Data* data);
-  void load_symtab();
-  std::optional<Symbol> local_symbol(std::string_view file, std::string_view name);
   std::optional<uint64_t> static_address(Dwarf_Die* die);
   bool usable_variable(const Entry& entry);
-  bool defined_variable(const Entry& entry) { return !entry.declaration; }
   std::optional<VariableInfo> resolve_variable(std::string_view name, std::string_view file);
-  std::string release();
 };
-
-void DwarfTypes::Impl::open(const std::string& file) {
-  fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Status::Unreadable, file + ": " + std::strerror(errno));
-  elf_version(EV_CURRENT);
-  // Mapped, not read: only the pages of the CUs we visit are touched.
-  elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
-    throw Error(Status::Unreadable, file + ": not an ELF file");
-  }
-  const char* ident = elf_getident(elf, nullptr);
-  if (ident == nullptr) throw Error(Status::Unreadable, file + ": not an ELF file");
-  little_endian = ident[EI_DATA] != ELFDATA2MSB;
-  address_size = ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
-
-  // A file cut short loses its section headers (at the end) or the end of .debug_info.
-  size_t shstrndx = 0;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0 || elf_getscn(elf, 0) == nullptr) {
-    throw Error(Status::Unreadable, file + ": truncated or corrupt ELF file (no section headers)");
-  }
-  bool has_info = false;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    if (name == nullptr) continue;
-    if ((std::strcmp(name, ".debug_info") == 0 || std::strcmp(name, ".zdebug_info") == 0) &&
-        shdr.sh_type != SHT_NOBITS && shdr.sh_size > 0) {
-      if (elf_rawdata(scn, nullptr) == nullptr) {
-        throw Error(Status::Unreadable,
-                    file + ": truncated or corrupt ELF file (" + name + " cannot be read)");
-      }
-      has_info = true;
-    }
-  }
-  if (!has_info) throw Error(Status::NoDebugInfo, file + ": no DWARF debug info");
-  dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
-  if (dwarf == nullptr) {
-    throw Error(Status::NoDebugInfo,
-                file + ": no DWARF debug info (" + dwarf_errmsg(dwarf_errno()) + ")");
-  }
-  // libdw hands out names as pointers into these sections without a length: a section
-  // that does not end in NUL would let strlen run off its end.
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    if (name == nullptr ||
-        (std::strcmp(name, ".debug_str") != 0 && std::strcmp(name, ".zdebug_str") != 0 &&
-         std::strcmp(name, ".debug_line_str") != 0)) {
-      continue;
-    }
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (data != nullptr && data->d_size > 0 &&
-        (data->d_buf == nullptr || static_cast<const char*>(data->d_buf)[data->d_size - 1] != 0)) {
-      throw Error(Status::NoDebugInfo, file + ": corrupt DWARF (" + name + " is not terminated)");
-    }
-  }
-  read_build_id();
-}
-
-void DwarfTypes::Impl::read_build_id() {
-  auto scan = [&](Elf_Data* data) {
-    if (data == nullptr) return false;
-    size_t off = 0;
-    GElf_Nhdr nhdr;
-    size_t name_off, desc_off;
-    while (off < data->d_size) {
-      size_t next = gelf_getnote(data, off, &nhdr, &name_off, &desc_off);
-      if (next == 0 || next <= off) break;
-      const char* base = static_cast<const char*>(data->d_buf);
-      if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
-          std::memcmp(base + name_off, "GNU", 4) == 0 && nhdr.n_descsz > 0 &&
-          nhdr.n_descsz <= kMaxBuildIdBytes) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const auto* desc = reinterpret_cast<const unsigned char*>(base + desc_off);
-        for (size_t i = 0; i < nhdr.n_descsz; ++i) {
-          build_id.push_back(kHex[desc[i] >> 4]);
-          build_id.push_back(kHex[desc[i] & 15]);
-        }
-        return true;
-      }
-      off = next;
-    }
-    return false;
-  };
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_NOTE) continue;
-    if (scan(elf_getdata(scn, nullptr))) return;
-  }
-  size_t phnum;
-  if (elf_getphdrnum(elf, &phnum) != 0) return;
-  for (size_t i = 0; i < phnum; ++i) {
-    GElf_Phdr phdr;
-    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_NOTE) {
-      continue;
-    }
-    Elf_Data* data = elf_getdata_rawchunk(elf, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz,
-                                          phdr.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
-    if (scan(data)) return;
-  }
-}
-
-void DwarfTypes::Impl::list_units() {
-  if (units_listed) return;
-  units_listed = true;
-  Dwarf_CU* cu = nullptr;
-  Dwarf_CU* next = nullptr;
-  Dwarf_Half version;
-  uint8_t unit_type;
-  Dwarf_Die cudie;
-  // Only the unit headers and the CU DIEs' names: cheap even for a 100 MB .debug_info.
-  while (units.size() < kMaxUnits &&
-         dwarf_get_units(dwarf, cu, &next, &version, &unit_type, &cudie, nullptr) == 0) {
-    cu = next;
-    if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
-    Unit unit;
-    unit.die = dwarf_dieoffset(&cudie);
-    const char* name = dwarf_diename(&cudie);
-    if (name != nullptr) unit.name = name;
-    if (!unit.name.empty() && unit.name[0] == '/') {
-      Dwarf_Attribute attr;
-      const char* dir = dwarf_formstring(dwarf_attr(&cudie, DW_AT_comp_dir, &attr));
-      size_t len = dir != nullptr ? std::strlen(dir) : 0;
-      if (len > 0 && unit.name.size() > len + 1 && unit.name.compare(0, len, dir) == 0 &&
-          unit.name[len] == '/') {
-        unit.name.erase(0, len + 1);
-      }
-    }
-    while (unit.name.rfind("./", 0) == 0)
-      unit.name.erase(0, 2);
-    units.push_back(std::move(unit));
-  }
-  for (auto file : kPreferredFiles) {
-    for (size_t i : units_for_file(file)) {
-      if (units[i].preferred) continue;
-      units[i].preferred = true;
-      preferred.push_back(i);
-    }
-  }
-}
-
-// Units named exactly `file`, else those whose name ends in "/file" (out-of-tree or
-// absolute build paths).
-std::vector<size_t> DwarfTypes::Impl::units_for_file(std::string_view file) {
-  while (file.substr(0, 2) == "./")
-    file.remove_prefix(2);
-  std::vector<size_t> exact, suffix;
-  if (file.empty()) return exact;
-  for (size_t i = 0; i < units.size(); ++i) {
-    std::string_view name = units[i].name;
-    if (name == file) {
-      exact.push_back(i);
-    } else if (name.size() > file.size() && name.substr(name.size() - file.size()) == file &&
-               name[name.size() - file.size() - 1] == '/') {
-      suffix.push_back(i);
-    }
-  }
-  return exact.empty() ? suffix : exact;
-}
-
-// Calls fn(kind, name, entry) for the named file-scope types and variables of a CU and for
-// every enumerator of its file-scope enums.
-template <class Fn> void DwarfTypes::Impl::walk_unit(Dwarf_Off cu_die, Fn&& fn) {
-  Dwarf_Die cu;
-  if (dwarf_offdie(dwarf, cu_die, &cu) == nullptr) return;
-  for_each_child(&cu, [&](Dwarf_Die& die) {
-    Kind kind;
-    switch (dwarf_tag(&die)) {
-    case DW_TAG_structure_type:
-      kind = Kind::Struct;
-      break;
-    case DW_TAG_union_type:
-      kind = Kind::Union;
-      break;
-    case DW_TAG_enumeration_type:
-      kind = Kind::Enum;
-      break;
-    case DW_TAG_typedef:
-    case DW_TAG_base_type:
-      kind = Kind::Typedef;
-      break;
-    case DW_TAG_variable:
-      kind = dwarf_hasattr_integrate(&die, DW_AT_external) ? Kind::Variable : Kind::Static;
-      break;
-    default:
-      return false;
-    }
-    Dwarf_Off off = dwarf_dieoffset(&die);
-    if (kind == Kind::Enum) {
-      for_each_child(&die, [&](Dwarf_Die& e) {
-        if (dwarf_tag(&e) != DW_TAG_enumerator) return false;
-        if (const char* name = dwarf_diename(&e)) {
-          fn(Kind::Enumerator, name, Entry{dwarf_dieoffset(&e), off, false});
-        }
-        return false;
-      });
-    }
-    bool variable = kind == Kind::Variable || kind == Kind::Static;
-    bool declaration = dwarf_hasattr(&die, DW_AT_declaration) != 0;
-    // Incomplete types are useless here; the definition is elsewhere.
-    if (!variable && declaration) return false;
-    const char* name = variable ? name_of(&die) : dwarf_diename(&die);
-    if (name != nullptr) fn(kind, name, Entry{off, 0, declaration});
-    return false;
-  });
-}
-
-const NameIndex& DwarfTypes::Impl::index(const Unit& unit) {
-  auto it = indexes.find(unit.die);
-  if (it != indexes.end()) return it->second;
-  NameIndex& idx = indexes[unit.die];
-  walk_unit(unit.die, [&](Kind kind, const char* name, const Entry& entry) {
-    add_entry(idx, kind, name, entry);
-  });
-  return idx;
-}
-
-// The names of all other CUs, first one in file order. Built once, on the first name the
-// preferred CUs lack: any search of the rest is a pass over the whole file anyway, and
-// later misses (version probes such as MEMCG_DATA_OBJCGS) then cost nothing.
-const NameIndex& DwarfTypes::Impl::rest_index() {
-  if (rest_built) return rest;
-  rest_built = true;
-  for (const Unit& unit : units) {
-    if (unit.preferred) continue;
-    walk_unit(unit.die, [&](Kind kind, const char* name, const Entry& entry) {
-      add_entry(rest, kind, name, entry);
-    });
-  }
-  return rest;
-}
-
-// The first entry for a name that `good` accepts (any entry without `good`): the preferred
-// CUs' indexes first, then the other CUs. With `good`, an entry it rejected is returned
-// when nothing better exists.
-std::optional<Entry> DwarfTypes::Impl::find(Kind kind, std::string_view name,
-                                            bool (Impl::*good)(const Entry&)) {
-  NameKey key{kind, name};
-  if (good == nullptr) {
-    auto cached = found.find(key);
-    if (cached != found.end()) return cached->second;
-  }
-  list_units();
-  std::optional<Entry> fallback;
-  std::optional<Entry> result;
-  for (size_t i : preferred) {
-    const NameIndex& idx = index(units[i]);
-    auto it = idx.find(key);
-    if (it == idx.end()) continue;
-    if (good == nullptr || (this->*good)(it->second)) {
-      result = it->second;
-      break;
-    }
-    if (!fallback) fallback = it->second;
-  }
-  if (!result) {
-    const NameIndex& idx = rest_index();
-    auto it = idx.find(key);
-    if (it != idx.end()) {
-      if (good == nullptr || (this->*good)(it->second) || !fallback) result = it->second;
-    }
-  }
-  if (!result) result = fallback;
-  if (good == nullptr) {
-    // The key must outlive `name`: keep a copy.
-    names.emplace_back(name);
-    found.emplace(NameKey{kind, names.back()}, result);
-  }
-  return result;
-}
 
 std::optional<Dwarf_Die> DwarfTypes::Impl::die_at(Dwarf_Off off) {
   Dwarf_Die die;
-  if (dwarf_offdie(dwarf, off, &die) == nullptr) return std::nullopt;
+  if (dwarf_offdie(dwarf.get(), off, &die) == nullptr) return std::nullopt;
   return die;
 }
 
@@ -632,7 +275,7 @@ std::optional<Facts> DwarfTypes::Impl::describe(Dwarf_Die* type, int depth) {
   case DW_TAG_reference_type:
   case DW_TAG_rvalue_reference_type: {
     facts.kind = TypeKind::Pointer;
-    facts.size = attr_size(&die, DW_AT_byte_size).value_or(address_size);
+    facts.size = attr_size(&die, DW_AT_byte_size).value_or(image.address_size());
     Dwarf_Die pointee;
     if (type_of(&die, &pointee)) {
       if (auto inner = describe(&pointee, depth + 1)) facts.element_size = inner->size;
@@ -787,7 +430,7 @@ std::optional<MemberInfo> DwarfTypes::Impl::resolve_member(std::string_view type
         // DWARF 2-4: counted from the storage unit's most significant bit.
         uint64_t msb_offset = attr_udata(&member, DW_AT_bit_offset).value_or(0);
         if (msb_offset > storage * 8 || msb_offset + *bit_size > storage * 8) return std::nullopt;
-        uint64_t shift = little_endian ? storage * 8 - msb_offset - *bit_size : msb_offset;
+        uint64_t shift = image.little_endian() ? storage * 8 - msb_offset - *bit_size : msb_offset;
         if (!checked_add(bit, shift, &bit)) return std::nullopt;
       }
       uint64_t unit_bits = storage * 8;
@@ -856,71 +499,6 @@ std::optional<int64_t> DwarfTypes::Impl::enumerator_value(const Entry& entry) {
   return static_cast<int64_t>(value);
 }
 
-// Entries in a symbol table's data, within what gelf_getsym can index.
-size_t DwarfTypes::Impl::symbol_count(Elf_Data* data) {
-  size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-  size_t count = entsize == 0 ? 0 : data->d_size / entsize;
-  return std::min<size_t>(count, std::numeric_limits<int>::max());
-}
-
-void DwarfTypes::Impl::load_symtab() {
-  if (symtab_loaded) return;
-  symtab_loaded = true;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) != nullptr && shdr.sh_type == SHT_SYMTAB) {
-      symtab = scn;
-      break;
-    }
-  }
-  if (symtab == nullptr) return;
-  GElf_Shdr shdr;
-  Elf_Data* data = elf_getdata(symtab, nullptr);
-  if (gelf_getshdr(symtab, &shdr) == nullptr || data == nullptr) {
-    symtab = nullptr;
-    return;
-  }
-  size_t count = symbol_count(data);
-  globals.reserve(count / 4);
-  for (size_t i = 1; i < count; ++i) {
-    GElf_Sym sym;
-    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) break;
-    unsigned bind = GELF_ST_BIND(sym.st_info);
-    unsigned type = GELF_ST_TYPE(sym.st_info);
-    if ((bind != STB_GLOBAL && bind != STB_WEAK) || sym.st_shndx == SHN_UNDEF) continue;
-    if (type != STT_OBJECT && type != STT_FUNC && type != STT_NOTYPE) continue;
-    const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-    if (name == nullptr || *name == '\0') continue;
-    globals.try_emplace(name, Symbol{sym.st_value, sym.st_size});
-  }
-}
-
-// A file-local symbol from .symtab, where STT_FILE entries name the source (basename only).
-std::optional<Symbol> DwarfTypes::Impl::local_symbol(std::string_view file, std::string_view name) {
-  load_symtab();
-  if (symtab == nullptr) return std::nullopt;
-  std::string_view base =
-      file.substr(file.rfind('/') == std::string_view::npos ? 0 : file.rfind('/') + 1);
-  GElf_Shdr shdr;
-  Elf_Data* data = elf_getdata(symtab, nullptr);
-  if (gelf_getshdr(symtab, &shdr) == nullptr || data == nullptr) return std::nullopt;
-  size_t count = symbol_count(data);
-  bool in_file = false;
-  for (size_t i = 1; i < count; ++i) {
-    GElf_Sym sym;
-    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) break;
-    unsigned type = GELF_ST_TYPE(sym.st_info);
-    const char* sym_name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-    if (type == STT_FILE) {
-      in_file = sym_name != nullptr && base == sym_name;
-      continue;
-    }
-    if (!in_file || GELF_ST_BIND(sym.st_info) != STB_LOCAL || type != STT_OBJECT) continue;
-    if (sym_name != nullptr && name == sym_name) return Symbol{sym.st_value, sym.st_size};
-  }
-  return std::nullopt;
-}
-
 std::optional<uint64_t> DwarfTypes::Impl::static_address(Dwarf_Die* die) {
   Dwarf_Attribute attr;
   if (dwarf_attr(die, DW_AT_location, &attr) == nullptr) return std::nullopt;
@@ -955,15 +533,13 @@ std::optional<VariableInfo> DwarfTypes::Impl::resolve_variable(std::string_view 
                                                                std::string_view file) {
   std::optional<Dwarf_Die> die;
   std::optional<uint64_t> address;
-  std::optional<Symbol> symbol;
-  list_units();
+  std::optional<ElfSymbol> symbol;
   if (!file.empty()) {
     // The file's own statics first, then a global it defines.
-    for (size_t i : units_for_file(file)) {
-      const NameIndex& idx = index(units[i]);
+    for (const DwarfIndex::NameIndex* idx : names.file_indexes(file)) {
       for (Kind kind : {Kind::Static, Kind::Variable}) {
-        auto it = idx.find(NameKey{kind, name});
-        if (it == idx.end()) continue;
+        auto it = idx->find(DwarfIndex::NameKey{kind, name});
+        if (it == idx->end()) continue;
         die = die_at(it->second.die);
         if (die) address = static_address(&*die);
         if (address) break;
@@ -973,23 +549,23 @@ std::optional<VariableInfo> DwarfTypes::Impl::resolve_variable(std::string_view 
     if (!die) return std::nullopt;
     if (!address) {
       // Location optimised away in DWARF: the symbol table still has it.
-      symbol = local_symbol(file, name);
+      symbol = image.local_symbol(file, name);
       if (!symbol) return std::nullopt;
       address = symbol->value;
     }
   } else {
-    load_symtab();
     std::optional<Entry> entry;
-    if (symtab != nullptr) {
-      auto it = globals.find(name);
-      if (it == globals.end()) return std::nullopt;
-      symbol = it->second;
+    if (image.has_symtab()) {
+      symbol = image.global(name);
+      if (!symbol) return std::nullopt;
       address = symbol->value;
       // With the symbol's size even a declaration without array bounds will do.
-      entry = find(Kind::Variable, name, symbol->size > 0 ? nullptr : &Impl::usable_variable);
+      DwarfIndex::Accept usable;
+      if (symbol->size == 0) usable = [this](const Entry& e) { return usable_variable(e); };
+      entry = names.find(Kind::Variable, name, usable);
     } else {
       // No .symtab: only a definition's DW_AT_location gives the address.
-      entry = find(Kind::Variable, name, &Impl::defined_variable);
+      entry = names.find(Kind::Variable, name, [](const Entry& e) { return !e.declaration; });
       if (!entry || entry->declaration) return std::nullopt;
     }
     if (entry) die = die_at(entry->die);
@@ -1018,48 +594,15 @@ std::optional<VariableInfo> DwarfTypes::Impl::resolve_variable(std::string_view 
   return info;
 }
 
-std::string DwarfTypes::Impl::release() {
-  load_symtab();
-  auto it = globals.find("linux_banner");
-  if (it == globals.end()) return {};
-  uint64_t addr = it->second.value;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS ||
-        (shdr.sh_flags & SHF_ALLOC) == 0 || addr < shdr.sh_addr ||
-        addr - shdr.sh_addr >= shdr.sh_size) {
-      continue;
-    }
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (data == nullptr || data->d_buf == nullptr) return {};
-    uint64_t off = addr - shdr.sh_addr;
-    if (off >= data->d_size) return {};
-    size_t len = static_cast<size_t>(
-        std::min<uint64_t>({data->d_size - off, uint64_t{kMaxBannerBytes},
-                            it->second.size > 0 ? it->second.size : kMaxBannerBytes}));
-    std::string_view banner(static_cast<const char*>(data->d_buf) + off, len);
-    constexpr std::string_view kPrefix = "Linux version ";
-    if (banner.substr(0, kPrefix.size()) != kPrefix) return {};
-    banner.remove_prefix(kPrefix.size());
-    size_t end = banner.find_first_of(" \n", 0);
-    if (end == std::string_view::npos) return {};
-    return std::string(banner.substr(0, end));
-  }
-  return {};
-}
-
 DwarfTypes::DwarfTypes(const std::string& vmlinux_path, uint64_t kaslr_offset)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->kaslr = kaslr_offset;
-  impl_->open(vmlinux_path);
-}
+    : impl_(std::make_unique<Impl>(vmlinux_path, kaslr_offset)) {}
 
 DwarfTypes::~DwarfTypes() = default;
 
 std::optional<uint64_t> DwarfTypes::size_of(std::string_view type) {
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
     type.remove_suffix(1);
-  if (!type.empty() && type.back() == '*') return impl_->address_size;
+  if (!type.empty() && type.back() == '*') return impl_->image.address_size();
   auto die = impl_->named_type(type);
   if (!die) return std::nullopt;
   auto facts = impl_->describe(&*die, 0);
@@ -1094,13 +637,12 @@ std::optional<VariableInfo> DwarfTypes::variable(std::string_view name, std::str
   impl_->variables.emplace(std::move(key), info);
   return info;
 }
-
 std::string DwarfTypes::build_id() const {
-  return impl_->build_id;
+  return impl_->image.build_id();
 }
 
 std::string DwarfTypes::release() const {
-  return impl_->release();
+  return impl_->image.release();
 }
 
 } // namespace powner
