@@ -100,17 +100,20 @@ private:
     std::string module;
   };
 
+  void warn(std::string line);
+
+  // The vmlinux table (kallsyms.cc).
   void load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, Types& types);
+  bool is_ksym_addr(uint64_t addr) const;
+  std::optional<Symbol> lookup_vmlinux(uint64_t addr, bool& known) const;
+  std::optional<uint64_t> vmlinux_symbol(std::string_view name) const;
+  std::string_view vmlinux_name(size_t i) const;
+
+  // Modules, BPF images and ftrace's saved symbols (module_symbols.cc).
   void load_modules(Memory& memory, Types& types);
   void load_bpf(Memory& memory, Types& types);
   void load_ftrace(Memory& memory, Types& types);
-  void warn(std::string line);
-
-  bool is_ksym_addr(uint64_t addr) const;
-  std::optional<Symbol> lookup_vmlinux(uint64_t addr, bool& known) const;
   std::optional<Symbol> lookup_module(uint64_t addr, bool& known) const;
-  std::optional<uint64_t> vmlinux_symbol(std::string_view name) const;
-  std::string_view vmlinux_name(size_t i) const;
 
   // vmlinux kallsyms, in kallsyms order (sorted by address by scripts/kallsyms).
   std::vector<uint64_t> addr_;
