@@ -18,6 +18,7 @@ struct _addrxlat_sys; // NOLINT(bugprone-reserved-identifier)
 namespace powner {
 
 class KcoreSegments;
+struct DumpTruncation;
 
 class KdumpFile final : public Memory {
 public:
@@ -48,7 +49,6 @@ public:
   bool live() const { return live_ != nullptr; }        // a running kernel (/proc/kcore)
 
 private:
-  struct Truncation;
   KdumpFile() = default;
   // same: a KdumpFile of the same file, whose checks need not be made again.
   void open(const std::string& path, const KdumpFile* same = nullptr);
@@ -67,7 +67,7 @@ private:
   unsigned page_shift_ = 12;
   uint64_t last_page_ = ~0ULL; // the last virtual page found present
   // What a file cut short lacks (libkdumpfile reads zeros past its end); null if it is whole.
-  std::shared_ptr<const Truncation> cut_;
+  std::shared_ptr<const DumpTruncation> cut_;
 };
 
 } // namespace powner
