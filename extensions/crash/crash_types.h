@@ -8,6 +8,7 @@
 // cached for the session (a crash session reads one dump).
 #pragma once
 
+#include "gdb_text.h"
 #include "types.h"
 
 #include <map>
@@ -17,25 +18,6 @@
 #include <vector>
 
 namespace powner::crash {
-
-// What a C type is, from gdb's ptype of an expression of that type.
-struct TypeShape {
-  TypeKind kind = TypeKind::Other;
-  bool pointee_sized = false; // a pointer whose target has a size (not void, not a function)
-};
-
-// Classifies gdb's "type = ..." text (typedefs already unrolled by ptype). Exposed for tests.
-std::optional<TypeShape> parse_ptype(std::string_view text);
-
-// A bitfield from "ptype /o" text: the absolute bit position in the printed type, the storage
-// unit's size in bytes, and the width. Only members of the printed type itself or of its
-// anonymous structs and unions count, as in C. Exposed for tests.
-struct BitfieldPlace {
-  uint64_t bit = 0;
-  uint64_t storage = 0;
-  uint32_t width = 0;
-};
-std::optional<BitfieldPlace> parse_ptype_offsets(std::string_view text, std::string_view member);
 
 class CrashTypes final : public Types {
 public:

@@ -1,22 +1,8 @@
 // The crash extension reads gdb's ptype text for kinds and bitfields: what it makes of the texts
 // crash's gdb prints.
-#include "crash_host.h"
-#include "crash_types.h"
+#include "gdb_text.h"
 
 #include <gtest/gtest.h>
-
-// The parsers never reach crash; the type lookups that would are not linked in.
-extern "C" {
-int powner_crash_gdb(const char*, char**) {
-  return 0;
-}
-int powner_crash_symbols(const char*, int, uint64_t*, size_t) {
-  return 0;
-}
-int powner_crash_enumerator(const char*, int64_t*) {
-  return 0;
-}
-}
 
 namespace powner::crash {
 namespace {
