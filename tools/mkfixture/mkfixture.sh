@@ -4,6 +4,8 @@
 #   mkfixture.sh [options] SETDIR NAME
 #     writes SETDIR/NAME/ (dumps, captures, manifest) and SETDIR/vmlinux.xz + SETDIR/config,
 #     which all fixtures of one kernel build share (tests/vmcores/7.3 numa2, say)
+#     --arch A           x86_64 (default) | arm64 (cross-built, booted in qemu-system-aarch64's
+#                        virt machine; Debian 12's arm64 busybox, kexec and makedumpfile)
 #     --kernel VER       7.3 | 7.2 | 6.12 | 6.1                  (default 7.3)
 #     --patches DIR      patch series applied to the kernel source (kernel/patches/VER)
 #     --config C         reduced (tinyconfig + kconfig/, default) | debian (the suite's own amd64
@@ -25,10 +27,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kcore="" ver=7.3 patches="" config=reduced la57="" crashkernel=128M topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
+kcore="" arch=x86_64 ver=7.3 patches="" config=reduced la57="" crashkernel=128M topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
 while [ $# -gt 2 ]; do
 	case $1 in
-		--kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
+		--arch) arch=$2 ;; --kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
 		--mem) mem=$2 ;; --dump) dump=$2 ;; --dumps) dumps=$2 ;; --work) work=$2 ;;
 		--kcore) kcore=$(realpath "$2") dump=none ;;
 		--config) config=$2 ;; --crashkernel) crashkernel=$2 ;;
@@ -37,7 +39,7 @@ while [ $# -gt 2 ]; do
 	esac
 	shift 2
 done
-[ $# -eq 2 ] || { sed -n '2,21p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,23p' "$0"; exit 2; }
 set_dir=$(realpath -m "$1") name=$2
 out=$set_dir/$name
 log() { echo "mkfixture: $*" >&2; }
@@ -45,19 +47,43 @@ log() { echo "mkfixture: $*" >&2; }
 
 # 1. kernel
 build=$work/$ver${patches:+-patched}; [ "$config" = reduced ] || build=$build-$config
+# the guest's compiler and its kernel-make arguments; Debian 12's arm64 programs for its initramfs
+cc=gcc objcopy=objcopy kmake=() image=arch/x86/boot/bzImage archopt=""  # archopt: the manifest's command (x86_64's says none)
+case $arch in
+	x86_64) ;;
+	arm64)
+		build=$build-arm64 cc=aarch64-linux-gnu-gcc objcopy=aarch64-linux-gnu-objcopy kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) archopt="--arch arm64 "
+		image=arch/arm64/boot/Image
+		[ -z "$kcore" ] || { echo "--kcore: x86_64 only" >&2; exit 2; }
+		[ "$dump" = kdump ] || { echo "--dump $dump: the host's makedumpfile cannot filter an arm64 dump; kdump only" >&2; exit 2; }
+		# makedumpfile and kexec are dynamic: their libraries (readelf -d NEEDED, recursively;
+		# Debian's arm64 kexec links libxenctrl); mkinitramfs.sh takes what it needs
+		sysroot=$work/sysroot-arm64-bookworm
+		if [ ! -f "$sysroot/.complete" ]; then
+			rm -rf "$sysroot"; mkdir -p "$sysroot/debs"
+			(cd "$sysroot/debs" && POWNER_APT_ARCH=arm64 "$top/scripts/apt-other-suite.sh" bookworm download \
+				busybox-static kexec-tools makedumpfile libc6 zlib1g libelf1 libdw1 liblzo2-2 libbz2-1.0 \
+				liblzma5 libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1 \
+				libxenforeignmemory1 libxengnttab1 libxentoolcore1 libxentoollog1)
+			for d in "$sysroot"/debs/*.deb; do dpkg-deb -x "$d" "$sysroot"; done
+			touch "$sysroot/.complete"
+		fi
+		export GUEST_SYSROOT=$sysroot ;;
+	*) echo "unknown architecture $arch" >&2; exit 2 ;;
+esac
 src=$build/linux-source-$ver
-if [ ! -f "$src/Module.symvers" ] || [ ! -f "$src/arch/x86/boot/bzImage" ]; then
-	"$here/build-kernel.sh" "$ver" "$build" "$patches" "$config"
+if [ ! -f "$src/Module.symvers" ] || [ ! -f "$src/$image" ]; then
+	"$here/build-kernel.sh" "$ver" "$build" "$patches" "$config" "$arch"
 fi
 kernel_release=$(cat "$src/include/config/kernel.release")
 
 # 2. guest programs and initramfs images
 g=$build/guest; rm -rf "$g"; mkdir -p "$g"
 cp -r "$here/guest/po_mod" "$g/"
-make -s -C "$src" M="$g/po_mod" modules >/dev/null
-gcc -O2 -static -Wall -o "$g/po_work" "$here/guest/po_work.c"
-gcc -O2 -static -Wall -pthread -o "$g/po_capture" "$here/guest/po_capture.c"
-GUEST_POWNER=${kcore:+$kcore/cli/powner} "$here/mkinitramfs.sh" "$g" "$src/arch/x86/boot/bzImage" "$here/guest"
+make -s -C "$src" "${kmake[@]}" M="$g/po_mod" modules >/dev/null
+$cc -O2 -static -Wall -o "$g/po_work" "$here/guest/po_work.c"
+$cc -O2 -static -Wall -pthread -o "$g/po_capture" "$here/guest/po_capture.c"
+GUEST_POWNER=${kcore:+$kcore/cli/powner} "$here/mkinitramfs.sh" "$g" "$src/$image" "$here/guest"
 
 # 3-4. boot, capture, dump; split the captures, rebuild the dumps, check them. A page whose
 # state changed between the last read and the crash spoils the fixture: try again.
@@ -67,8 +93,8 @@ want() { case ",$dumps," in *",$1,"*) return 0;; esac; return 1; }
 attempt() {
 	rm -rf "$out"; mkdir -p "$out"
 	local t0; t0=$(date +%s)
-	LA57=$la57 CRASHKERNEL=$crashkernel "$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
-		"$src/arch/x86/boot/bzImage" "$g/initramfs.cpio.gz" "$out/raw" || return 1
+	LA57=$la57 CRASHKERNEL=$crashkernel GUEST_ARCH=$arch "$here/run-guest.sh" --topology "$topology" --mem "$mem" --dump "$dump" --dumps "$dumps" \
+		"$src/$image" "$g/initramfs.cpio.gz" "$out/raw" || return 1
 	log "guest run: $(( $(date +%s) - t0 )) s"
 	/usr/bin/python3 "$here/split-captures.py" "$out/raw/capture.shm" "$out/captures" || return 1
 	case $dump in
@@ -86,7 +112,7 @@ attempt() {
 k = kdumpfile.kdumpfile(sys.argv[1]); k.attr["addrxlat.ostype"] = "linux"
 print(k.attr["linux.vmcoreinfo.lines"]["BUILD-ID"])' "$out/vmcore.d31")
 	vmlinux_bid=$(readelf -n "$src/vmlinux" | sed -n 's/.*Build ID: //p')
-	[ "$dump_bid" = "$vmlinux_bid" ] || { log "the dump's BUILD-ID $dump_bid is not vmlinux's $vmlinux_bid: rebuild bzImage"; exit 1; }
+	[ "$dump_bid" = "$vmlinux_bid" ] || { log "the dump's BUILD-ID $dump_bid is not vmlinux's $vmlinux_bid: rebuild ${image##*/}"; exit 1; }
 	/usr/bin/python3 "$here/verify-dump.py" "$out/vmcore.d31" "$src/vmlinux" \
 		"$out/captures/page_owner.txt" "$out/raw/changed-after-capture.json" || return 1
 	# prefer a capture where nothing moved at all; take the tolerated kind on the last tries
@@ -104,7 +130,7 @@ cp "$out/raw/console.log" "$out/console.log"
 # the debug-only image (as distributions ship it): DWARF, symbols, BTF, no code; shared by
 # every fixture of this build. Without the relocation sections --emit-relocs leaves in
 # vmlinux up to 6.x (5.10: 88 MB of .rela.debug_info alone): nothing reads them in an ET_EXEC
-objcopy --only-keep-debug --remove-section='.rela*' "$src/vmlinux" "$out/raw/vmlinux"
+$objcopy --only-keep-debug --remove-section='.rela*' "$src/vmlinux" "$out/raw/vmlinux"
 bid=$(readelf -n "$out/raw/vmlinux" | sed -n 's/.*Build ID: //p')
 if [ "$(cat "$set_dir/build-id" 2>/dev/null)" != "$bid" ]; then
 	[ -f "$set_dir/build-id" ] && log "replacing the set's vmlinux (build id $(cat "$set_dir/build-id") -> $bid): regenerate its other fixtures"
@@ -112,9 +138,9 @@ if [ "$(cat "$set_dir/build-id" 2>/dev/null)" != "$bid" ]; then
 	cp "$src/.config" "$set_dir/config"
 	echo "$bid" > "$set_dir/build-id"
 fi
-python3 "$here/write-manifest.py" --out "$out" --kernel "$ver" --release "$kernel_release" \
+python3 "$here/write-manifest.py" --out "$out" --arch "$arch" --kernel "$ver" --release "$kernel_release" \
 	--vmlinux "$src/vmlinux" --source "$(cat "$src/.debian-package")" --patches "${patches:-}" \
 	--topology "$topology" --mem "$mem" --dump "$dump" --workload "$here/guest/po_work.c" \
-	--set "$set_dir" --changed-after-capture "$out/raw/changed-after-capture.json" --command "$0 --kernel $ver ${patches:+--patches $patches }--config $config ${la57:+--la57 }--crashkernel $crashkernel --topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
+	--set "$set_dir" --changed-after-capture "$out/raw/changed-after-capture.json" --command "$0 $archopt--kernel $ver ${patches:+--patches $patches }--config $config ${la57:+--la57 }--crashkernel $crashkernel --topology $topology --mem $mem --dump $dump --dumps $dumps SETDIR $name"
 rm -rf "$out/raw" "$out/captures"
 log "done: $out"

@@ -2,7 +2,9 @@
 # Boot a fixture guest under QEMU (TCG) and collect what it sends over virtio-serial.
 #   run-guest.sh --topology numa2|numa3-memless --mem SIZE --dump kdump|qemu|none
 #                [--dumps d31,d23,elf] BZIMAGE INITRD OUTDIR
-# env: LA57=1 boots a CPU with 5-level paging; CRASHKERNEL (default 128M) is the crash kernel's share.
+# env: LA57=1 boots a CPU with 5-level paging; CRASHKERNEL (default 128M) is the crash kernel's share;
+# GUEST_ARCH=arm64: BZIMAGE is an arm64 Image, booted in qemu-system-aarch64's virt machine
+# (GICv3, PL011 console, PCIe; NUMA from the device tree QEMU writes).
 # --dump none: the capture is powner on /proc/kcore (the guest's fixture_kcore=1), no dump.
 # OUTDIR gets console.log, capture.shm (the guest's captures, through ivshmem: nothing
 # crosses the guest kernel between the reads and the dump), the dump streams
@@ -28,12 +30,19 @@ ports=()
 for p in vmcore.d31.flat vmcore.d23.flat vmcore.d31.elf.flat dmesg.txt; do
 	ports+=(-chardev "file,id=c${#ports[@]},path=$out/$p" -device "virtserialport,bus=vs0.0,chardev=c${#ports[@]},name=$p")
 done
-cmdline="console=ttyS0 page_owner=on panic=-1 numa_balancing=disable"
+console=ttyS0; [ "${GUEST_ARCH:-x86_64}" = arm64 ] && console=ttyAMA0
+cmdline="console=$console page_owner=on panic=-1 numa_balancing=disable"
 [ "$dump" = kdump ] && cmdline="$cmdline crashkernel=${CRASHKERNEL:-128M} fixture_kdump=1 fixture_dumps=$dumps"
 [ "$dump" = none ] && cmdline="$cmdline fixture_kcore=1"
 cpu=max,la57=off; [ -n "${LA57:-}" ] && cpu=max,la57=on
+qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu "$cpu")
+case ${GUEST_ARCH:-x86_64} in
+	x86_64) ;;
+	arm64) qemu=(qemu-system-aarch64 -M "virt,gic-version=3" -accel tcg -cpu max) ;;
+	*) echo "unknown GUEST_ARCH $GUEST_ARCH" >&2; exit 2 ;;
+esac
 t0=$(date +%s.%N)
-qemu-system-x86_64 -M q35 -accel tcg -cpu "$cpu" -m "$mem" \
+"${qemu[@]}" -m "$mem" \
 	-smp $smp,sockets=$smp,cores=1,threads=1 "${numa[@]}" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-device vmcoreinfo -device virtio-serial-pci,id=vs0 "${ports[@]}" \

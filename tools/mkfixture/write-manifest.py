@@ -48,7 +48,7 @@ def record_counts(text):
 def main():
     p = argparse.ArgumentParser()
     for opt in ("out", "set", "kernel", "release", "vmlinux", "source", "patches", "topology", "mem",
-                "dump", "workload", "command", "changed_after_capture", "config", "powner"):
+                "dump", "workload", "command", "changed_after_capture", "config", "powner", "arch"):
         p.add_argument("--" + opt.replace("_", "-"), dest=opt, default="")
     p.add_argument("--kcore", action="store_true")
     a = p.parse_args()
@@ -89,6 +89,8 @@ def kernel_fields(a):
         "build_id": build_id(a.vmlinux),
         "source_package": a.source,
         "patches": sorted(os.listdir(a.patches)) if a.patches else [],
+        # only another architecture's manifest says which (x86_64's never did)
+        **({"arch": a.arch} if a.arch and a.arch != "x86_64" else {}),
     }
 
 def workload_field(a):
