@@ -115,11 +115,6 @@ std::string Engine::stacks(StackView view, std::optional<uint64_t> threshold) {
   return std::move(result.text);
 }
 
-uint64_t Engine::skipped_total() const {
-  return skipped_.total() + too_long_ + incomplete_ + no_stack_ + bad_handles_ + stack_problems_ +
-         (stack_list_cut_ ? 1 : 0);
-}
-
 std::string Engine::skipped_hint() const {
   // A cgroup's name is in a slab page (its kernfs_node). makedumpfile older than the kernel can
   // take slab pages for user pages (1.7.2 on Linux 6.10+, where slab pages carry a page type

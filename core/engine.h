@@ -46,7 +46,6 @@ public:
   // Pages skipped because the dump could not provide them or they were impossible, by reason,
   // as one line ("" when nothing was skipped).
   std::string skipped_summary() const;
-  uint64_t skipped_total() const;
   // What would have kept the skipped records, when the dump's filtering is the likely cause, as
   // one line ("" otherwise).
   std::string skipped_hint() const;

@@ -45,8 +45,6 @@ public:
     }
   }
 
-  void read(Memory& memory, size_t len) { append(memory, len); }
-
   // [off, off + len) was read and is available.
   bool ok(uint64_t off, uint64_t len) const {
     if (off > bytes_.size() || len > bytes_.size() - off) return false;
@@ -72,7 +70,7 @@ private:
 
 inline Block read_block(Memory& memory, uint64_t addr, size_t len) {
   Block b(addr);
-  b.read(memory, len);
+  b.append(memory, len);
   return b;
 }
 

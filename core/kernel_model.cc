@@ -528,7 +528,6 @@ KernelModel KernelModel::resolve(Memory& mem, Types& types, const VmcoreInfo& in
   // output" (6.7).
   m.prints_decimal_pfn = !at_least(m, 6, 5);
   m.clamps_buddy_skip = at_least(m, 7, 3);
-  m.count_threshold_newline = at_least(m, 7, 3);
   if (auto s = info.get("PAGESIZE")) {
     auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), m.page_size);
     if (ec != std::errc() || end != s->data() + s->size())

@@ -40,8 +40,7 @@ struct KernelModel {
   bool prints_flag_fields = false; // %pGp adds node=, zone=...: 5.13+ (struct page_flags_fields)
   bool clamps_buddy_skip = false;  // 7.3: skip_buddy_pages() stops at MAX_ORDER_NR_PAGES
   bool has_stack_views = false;    // page_owner_stacks (6.10+)
-  bool count_threshold_newline = false; // 7.3 prints count_threshold as "%llu\n"
-  int64_t never_migrated = -1;          // MR_NEVER (7.3) or -1
+  int64_t never_migrated = -1;     // MR_NEVER (7.3) or -1
 
   // -- sizes ----------------------------------------------------------------------------
   uint64_t page_size = 4096;

@@ -53,13 +53,6 @@ SkipCounts SkipCounts::since(const SkipCounts& earlier) const {
   return d;
 }
 
-uint64_t SkipCounts::total() const {
-  uint64_t t = 0;
-  for (uint64_t c : counts)
-    t += c;
-  return t;
-}
-
 PageOwnerWalk::PageOwnerWalk(Memory& mem, const KernelModel& model) : mem_(mem), m_(model) {
   if (m_.sparsemem_extreme && m_.sections_per_root) {
     // Only the roots of the walk's pfns: a walk of a few sections need not read them all.

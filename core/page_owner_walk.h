@@ -36,7 +36,6 @@ struct SkipCounts {
   void add(const SkipCounts& other);
   // What was counted since earlier, a past value of these counts.
   SkipCounts since(const SkipCounts& earlier) const;
-  uint64_t total() const;
 };
 
 class PageOwnerWalk {

@@ -98,7 +98,6 @@ inline KernelModel fixed_model_7_3() {
   m.prints_flag_fields = true;
   m.clamps_buddy_skip = true;
   m.has_stack_views = true;
-  m.count_threshold_newline = true;
   m.never_migrated = 10;
   m.page_size = 4096;
   m.page_shift = 12;
