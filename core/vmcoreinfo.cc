@@ -25,7 +25,7 @@ std::string wrap(std::string_view kind, std::string_view name) {
 
 } // namespace
 
-VmcoreInfo::VmcoreInfo(std::string_view text) {
+VmcoreInfo::VmcoreInfo(std::string_view text) : text_(text) {
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);

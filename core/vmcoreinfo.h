@@ -25,8 +25,10 @@ public:
   std::string_view osrelease() const;
   std::string_view build_id() const;
   bool empty() const { return entries_.empty(); }
+  const std::string& text() const { return text_; } // as the kernel wrote it
 
 private:
+  std::string text_;
   std::map<std::string, std::string, std::less<>> entries_;
 };
 

@@ -20,6 +20,16 @@ std::string u64_value(const std::string& text) {
   return "";
 }
 
+// -j: a decimal count of threads, 1 to 1024.
+std::string thread_count(const std::string& text) {
+  const bool digits =
+      !text.empty() && text.size() <= 4 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoul(text) < 1 || std::stoul(text) > 1024)
+    return "not a thread count from 1 to 1024";
+  return "";
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); j++)
@@ -55,7 +65,7 @@ void add_command_options(CLI::App& app, CommandOptions& opt) {
       ->check(CLI::Validator(u64_value, "PAGES"));
   app.add_option("-j,--threads", opt.threads,
                  "threads reading the dump (default: the CPUs available); the output is the same")
-      ->check(CLI::Range(1, 1024));
+      ->check(CLI::Validator(thread_count, "THREADS"));
 }
 
 std::string nearest_option(const CLI::App& app, const std::string& written) {

@@ -2,10 +2,12 @@
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
 // the engine's text goes back as bytes, its records and stacks as named fields (dicts).
 #include "btf_types.h"
+#include "dump_command.h"
 #include "engine.h"
 #include "error.h"
 #include "filter.h"
 #include "kdump_file.h"
+#include "kernel_types.h"
 #include "memcg.h"
 #include "output_file.h"
 #include "page_owner_lookup.h"
@@ -558,6 +560,44 @@ Target* target_of(PyObject* self) {
   return vh.holder_constructed() ? vh.value_ptr<Target>() : nullptr;
 }
 
+// The drgn command's command line, parsed as the powner command parses its own:
+// ("print", help or version text, None) or ("run", "", the options by name).
+py::tuple parse_command(const std::vector<std::string>& args, const std::string& program) {
+  ParsedCommand parsed = parse_dump_command(args, program, /*live=*/false);
+  if (parsed.action == ParsedCommand::Action::Print)
+    return py::make_tuple("print", parsed.text, py::none());
+  const DumpCommand& c = parsed.command;
+  auto text_or_none = [](const std::string& s) -> py::object {
+    return s.empty() ? py::object(py::none()) : py::object(py::str(s));
+  };
+  py::dict options;
+  options["core"] = c.vmcore;
+  options["symbols"] = text_or_none(c.vmlinux);
+  options["mode"] = c.filter.mode;
+  options["nid"] = c.filter.nodes;
+  options["filter"] = c.filter.command;
+  options["output"] = c.output;
+  options["stacks"] = text_or_none(c.stacks);
+  options["threshold"] = c.threshold;
+  options["threads"] = c.threads;
+  options["force"] = c.force;
+  return py::make_tuple("run", "", options);
+}
+
+// The dump's VMCOREINFO as the powner command reads it (checked headers, libkdumpfile).
+std::string dump_vmcoreinfo(const std::string& path) {
+  KdumpFile dump(path);
+  return dump.vmcoreinfo().text();
+}
+
+// check_vmlinux() for Python: the warnings to print; raises Error as the powner command fails.
+std::vector<std::string> check_vmlinux_for(const std::string& vmlinux, const std::string& vmcoreinfo,
+                                           bool force) {
+  std::vector<std::string> warnings;
+  check_vmlinux(vmlinux, VmcoreInfo(vmcoreinfo), force, warnings);
+  return warnings;
+}
+
 // Garbage collector support for the Target type (Target::traverse()).
 void target_gc(PyHeapTypeObject* heap_type) {
   PyTypeObject* type = &heap_type->ht_type;
@@ -626,6 +666,17 @@ PYBIND11_MODULE(_engine, m) {
   m.def("check_dump", &KdumpFile::check_headers, py::arg("path"),
         "Raises Error (Status.UNREADABLE, NOT_A_DUMP) when the dump cannot be read or its "
         "headers are cut or damaged, as the powner command checks them.");
+
+  m.def("parse_command", &parse_command, py::arg("args"), py::arg("program"),
+        "The powner command's command line (core/host/dump_command.h): ('print', text, None) "
+        "for --help and --version, else ('run', '', options); raises Error(USAGE).");
+  m.def("vmcoreinfo", &dump_vmcoreinfo, py::arg("path"),
+        "The dump's VMCOREINFO text; raises Error as the powner command fails on the file.");
+  m.def("check_vmlinux", &check_vmlinux_for, py::arg("vmlinux"), py::arg("vmcoreinfo"),
+        py::arg("force") = false,
+        "Checks that the vmlinux has DWARF and is the dump's kernel (build id, else release), "
+        "as the powner command does; returns the warnings to print (with force, a mismatch); "
+        "raises Error (NO_DEBUG_INFO, MISMATCH, UNREADABLE).");
 
   py::class_<Target::Records>(m, "Records")
       .def("next_batch", &Target::Records::next_batch)

@@ -5,10 +5,10 @@ import os
 import subprocess
 import sys
 
+
 import drgn
 
 from powner.drgn.__main__ import _load_vmlinux
-from powner.drgn._dumpfile import read_vmcoreinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77  # ctest: skipped
@@ -26,6 +26,24 @@ def load_check_parity():
 
 
 check_parity = load_check_parity()
+
+
+def read_vmcoreinfo(path):
+    """A dump's VMCOREINFO text, read by libkdumpfile's own Python binding (not by powner)."""
+    import kdumpfile
+    dump = kdumpfile.kdumpfile(path)
+    dump.attr["addrxlat.ostype"] = "linux"
+    return bytes(dump.attr["linux.vmcoreinfo.raw"]).decode(errors="replace")
+
+
+def elf_facts(path):
+    """(GNU build id or "", whether it has DWARF) of an ELF file, as readelf reads them."""
+    notes = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
+    sections = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True).stdout
+    build_id = next((line.split(":", 1)[1].strip() for line in notes.splitlines()
+                     if "Build ID:" in line), "")
+    return build_id, " .debug_info " in sections
+
 
 
 class Failures:

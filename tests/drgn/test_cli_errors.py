@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """python3 -m powner.drgn fails as the powner command does: same exit status, one line on
-stderr, the same line where both print the engine's or the file checks' words (the option
-parsers' own words differ). A vmlinux of another build is refused, and read with --force.
+stderr, the same line (both parse their command line with the engine's parser, core/host/
+dump_command.h: only the program named in "see ... --help" differs). A vmlinux of another build is refused, and read with --force.
 Without a vmlinux both take the kernel's BTF in the dump, and both refuse a dump whose BTF is
 damaged alike. With a vmlinux without DWARF only the drgn command fails (it takes the types of a
 vmlinux from drgn, which needs the DWARF; the powner command falls back to the kernel's BTF);
@@ -15,14 +15,14 @@ import subprocess
 import sys
 import tempfile
 
-from fixture import Fixture
-from powner.drgn._dumpfile import vmlinux_facts
+from fixture import Fixture, elf_facts
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "damaged"))
 import damaged_matrix  # noqa: E402
 
 PLUGIN = [sys.executable, "-m", "powner.drgn"]
-SAME_TEXT, SAME_PREFIX, OWN_TEXT = "same text", "same prefix", "own text"
+SAME_TEXT, SAME_PREFIX = "same text", "same prefix"
+SAME_USAGE = "same usage text"  # the same line, naming its own program in "(see ... --help)"
 # Errors of the drgn command only: it needs a dump and a given vmlinux's DWARF, where the powner
 # command reads the running kernel (/proc/kcore) and falls back to the kernel's BTF.
 DRGN_ONLY = "drgn only"
@@ -51,7 +51,7 @@ def main(argv):
     vmlinux = os.path.join(fixture, "vmlinux")
     with open(vmlinux, "rb") as f:
         vmlinux_bytes = f.read()
-    build_id, _ = vmlinux_facts(vmlinux)
+    build_id, _ = elf_facts(vmlinux)
     tmp = tempfile.mkdtemp(prefix="powner-drgn-")
     # The same vmlinux with another build id.
     other = os.path.join(tmp, "vmlinux-other")
@@ -66,9 +66,9 @@ def main(argv):
     base = ["-c", vmcore, "-s", vmlinux]
     cases = [
         ("no options", [], DRGN_ONLY),
-        ("unknown option", base + ["--bogus"], OWN_TEXT),
-        ("unknown view", base + ["--stacks", "bogus"], OWN_TEXT),
-        ("bad threshold", base + ["--stacks", "stacks", "--threshold", "x"], OWN_TEXT),
+        ("unknown option", base + ["--bogus"], SAME_USAGE),
+        ("unknown view", base + ["--stacks", "bogus"], SAME_USAGE),
+        ("bad threshold", base + ["--stacks", "stacks", "--threshold", "x"], SAME_USAGE),
         ("view with a mode", base + ["--stacks", "stacks", "-m", "handle"], SAME_TEXT),
         ("missing dump", ["-c", os.path.join(tmp, "missing"), "-s", vmlinux], SAME_TEXT),
         ("empty dump", ["-c", "/dev/null", "-s", vmlinux], SAME_PREFIX),
@@ -89,7 +89,7 @@ def main(argv):
         ("output of a refused filter", base + ["-n", "63", "-o", never], SAME_TEXT),
     ]
     btf = Fixture(fixture, dump).lists_kallsyms()  # else no types without a vmlinux's DWARF
-    _, dwarf = vmlinux_facts("/bin/true")
+    _, dwarf = elf_facts("/bin/true")
     if not dwarf:
         cases.append(("vmlinux without DWARF", ["-c", vmcore, "-s", "/bin/true"],
                       DRGN_ONLY if btf else SAME_STATUS))
@@ -114,6 +114,8 @@ def main(argv):
             problems.append(f"status {status}, the powner command's {want_status}")
         if err.count("\n") != 1 or not err.startswith("powner: "):
             problems.append(f"stderr is not one 'powner: ' line: {err!r}")
+        if compare == SAME_USAGE and err.replace("python3 -m powner.drgn --help", "powner --help") != want_err:
+            problems.append(f"says {err.strip()!r}, the powner command {want_err.strip()!r}")
         if compare == SAME_TEXT and err != want_err:
             problems.append(f"says {err.strip()!r}, the powner command {want_err.strip()!r}")
         if compare == SAME_PREFIX and err.split("(")[0] != want_err.split("(")[0]:

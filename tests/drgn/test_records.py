@@ -27,9 +27,8 @@ from drgn.helpers.linux.mm import pfn_to_page
 
 from powner.drgn import SkippedPagesWarning, page_owner_of, records
 from powner.drgn.__main__ import _load_vmlinux
-from powner.drgn._dumpfile import read_vmcoreinfo
 
-from fixture import Failures
+from fixture import Failures, read_vmcoreinfo
 
 # 5.10 prints only the order and the mask.
 HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\)(?:, pid (-?\d+), "

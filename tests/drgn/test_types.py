@@ -19,8 +19,9 @@ from drgn.helpers.linux.mm import pfn_to_page
 import powner.drgn as plugin
 from powner import _engine
 from powner.drgn.__main__ import _load_vmlinux
-from powner.drgn._dumpfile import read_vmcoreinfo
 from powner.drgn._types import DrgnTypes
+
+from fixture import read_vmcoreinfo
 
 # Symbols the linker defines (the kallsyms tables): the DWARF reader takes their type from a
 # declaration without bounds and the symbol's size; drgn has no variable for a declaration, so

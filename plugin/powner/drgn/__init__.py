@@ -29,7 +29,6 @@ import drgn
 from drgn.helpers.linux.mm import page_to_pfn
 
 from .. import _engine
-from ._dumpfile import FormatError, read_vmcoreinfo
 from ._types import DrgnTypes
 
 __all__ = [
@@ -323,16 +322,7 @@ def _find_dump(prog):
     that file, else from drgn (0.0.24+), else, on a live kernel, from vmcoreinfo_data."""
     path = prog.cache.get(_DUMP_FILE)
     if path is not None:
-        try:
-            text = read_vmcoreinfo(path)
-        except OSError as e:
-            raise _error(Status.UNREADABLE, f"{path}: {e.strerror}") from None
-        except FormatError as e:
-            raise _error(Status.NOT_A_DUMP, f"{path}: not a kernel dump ({e})") from None
-        if not text:
-            raise _error(Status.NOT_A_DUMP,
-                         f"{path}: the dump has no VMCOREINFO: not a Linux kernel dump")
-        return text, path
+        return _engine.vmcoreinfo(path), path
     for path, text in _open_dumps():
         if _belongs_to(prog, text):
             return text, path
@@ -369,8 +359,8 @@ def _open_dumps():
             if path in seen or not path.startswith("/") or not os.path.isfile(path):
                 continue
             seen.add(path)
-            text = read_vmcoreinfo(path)
-        except (OSError, FormatError):
+            text = _engine.vmcoreinfo(path)
+        except (OSError, Error):
             continue
         if text:
             yield path, text
