@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <unistd.h>
+#include <utility>
 
 namespace powner {
 namespace {
@@ -18,7 +19,7 @@ constexpr size_t kMaxBannerBytes = 512;
 
 } // namespace
 
-ElfImage::ElfImage(const std::string& path) : path_(path) {
+ElfImage::ElfImage(std::string path) : path_(std::move(path)) {
   // The destructor does not run when a constructor throws.
   try {
     open();

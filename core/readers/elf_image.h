@@ -22,7 +22,7 @@ class ElfImage {
 public:
   // Throws Error(Unreadable) if the file cannot be opened, is not ELF, or has lost its
   // section headers (a file cut short).
-  explicit ElfImage(const std::string& path);
+  explicit ElfImage(std::string path);
   ~ElfImage();
   ElfImage(const ElfImage&) = delete;
   ElfImage& operator=(const ElfImage&) = delete;
