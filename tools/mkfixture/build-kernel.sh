@@ -1,7 +1,7 @@
 #!/bin/bash
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
 # page_owner kernel for the fixture guests.
-#   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG [ARCH]]]
+#   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG [ARCH [PAGESIZE]]]]
 #     VERSION  7.3 (experimental), 7.2 (sid), 6.12 (trixie), 6.1 (bookworm) or 5.10 (bullseye)
 #     WORKDIR  gets linux-source-VERSION/ (the built tree)
 #     PATCHDIR git format-patch series applied in order (kernel/patches/VERSION)
@@ -11,16 +11,23 @@
 #     ARCH     x86_64 (default: vmlinux + arch/x86/boot/bzImage) or arm64 (cross-built with
 #              aarch64-linux-gnu-: vmlinux + arch/arm64/boot/Image); the reduced config adds
 #              kconfig/ARCH.config
+#     PAGESIZE 4k (default) or, on arm64, 64k (+ kconfig/arm64-64k.config)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ver=$1 work=$2 patches=${3:-} config=${4:-reduced} arch=${5:-x86_64}
+ver=$1 work=$2 patches=${3:-} config=${4:-reduced} arch=${5:-x86_64} pagesize=${6:-4k}
 case $arch in
 	x86_64) kmake=(make -s ARCH=x86_64) image=bzImage ;;
 	arm64) kmake=(make -s ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) image=Image ;;
 	*) echo "unknown architecture $arch" >&2; exit 2 ;;
 esac
 [ "$config" = reduced ] || [ "$arch" = x86_64 ] || { echo "--config $config is amd64's: x86_64 only" >&2; exit 2; }
+arch_fragments=("$here/kconfig/$arch.config")
+case $arch-$pagesize in
+	*-4k) ;;
+	arm64-64k) arch_fragments+=("$here/kconfig/arm64-64k.config") ;;
+	*) echo "no $pagesize pages on $arch" >&2; exit 2 ;;
+esac
 case $ver in
 	7.3) suite=experimental ;;
 	7.2) suite=sid ;;
@@ -66,7 +73,7 @@ if [ "$config" = debian ]; then
 else
 	"${kmake[@]}" tinyconfig
 	[ -f "$here/kconfig/$ver.config" ] && fragments=("$here/kconfig/$ver.config")
-	fragment_list=("$here/kconfig/base.config" "$here/kconfig/$arch.config" "${fragments[@]}")
+	fragment_list=("$here/kconfig/base.config" "${arch_fragments[@]}" "${fragments[@]}")
 fi
 scripts/kconfig/merge_config.sh -m .config "${fragment_list[@]}" >/dev/null
 "${kmake[@]}" olddefconfig

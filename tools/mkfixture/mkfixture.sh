@@ -6,6 +6,7 @@
 #     which all fixtures of one kernel build share (tests/vmcores/7.3 numa2, say)
 #     --arch A           x86_64 (default) | arm64 (cross-built, booted in qemu-system-aarch64's
 #                        virt machine; Debian 12's arm64 busybox, kexec and makedumpfile)
+#     --page-size P      4k (default) | 64k (arm64 only: CONFIG_ARM64_64K_PAGES)
 #     --kernel VER       7.3 | 7.2 | 6.12 | 6.1                  (default 7.3)
 #     --patches DIR      patch series applied to the kernel source (kernel/patches/VER)
 #     --config C         reduced (tinyconfig + kconfig/, default) | debian (the suite's own amd64
@@ -27,10 +28,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kcore="" arch=x86_64 ver=7.3 patches="" config=reduced la57="" crashkernel=128M topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
+kcore="" arch=x86_64 pagesize=4k ver=7.3 patches="" config=reduced la57="" crashkernel=128M topology=numa2 mem=512M dump=kdump dumps=d31,d23 work=${XDG_CACHE_HOME:-$HOME/.cache}/powner/fixtures
 while [ $# -gt 2 ]; do
 	case $1 in
-		--arch) arch=$2 ;; --kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
+		--arch) arch=$2 ;; --page-size) pagesize=$2 ;; --kernel) ver=$2 ;; --patches) patches=$(realpath "$2") ;; --topology) topology=$2 ;;
 		--mem) mem=$2 ;; --dump) dump=$2 ;; --dumps) dumps=$2 ;; --work) work=$2 ;;
 		--kcore) kcore=$(realpath "$2") dump=none ;;
 		--config) config=$2 ;; --crashkernel) crashkernel=$2 ;;
@@ -39,7 +40,7 @@ while [ $# -gt 2 ]; do
 	esac
 	shift 2
 done
-[ $# -eq 2 ] || { sed -n '2,23p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,/^# Run by hand/p' "$0"; exit 2; }
 set_dir=$(realpath -m "$1") name=$2
 out=$set_dir/$name
 log() { echo "mkfixture: $*" >&2; }
@@ -50,9 +51,10 @@ build=$work/$ver${patches:+-patched}; [ "$config" = reduced ] || build=$build-$c
 # the guest's compiler and its kernel-make arguments; Debian 12's arm64 programs for its initramfs
 cc=gcc objcopy=objcopy kmake=() image=arch/x86/boot/bzImage archopt=""  # archopt: the manifest's command (x86_64's says none)
 case $arch in
-	x86_64) ;;
+	x86_64) [ "$pagesize" = 4k ] || { echo "--page-size $pagesize: arm64 only" >&2; exit 2; } ;;
 	arm64)
 		build=$build-arm64 cc=aarch64-linux-gnu-gcc objcopy=aarch64-linux-gnu-objcopy kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) archopt="--arch arm64 "
+		[ "$pagesize" = 4k ] || { build=$build-$pagesize archopt="$archopt--page-size $pagesize "; }
 		image=arch/arm64/boot/Image
 		[ -z "$kcore" ] || { echo "--kcore: x86_64 only" >&2; exit 2; }
 		[ "$dump" = kdump ] || { echo "--dump $dump: the host's makedumpfile cannot filter an arm64 dump; kdump only" >&2; exit 2; }
@@ -73,7 +75,7 @@ case $arch in
 esac
 src=$build/linux-source-$ver
 if [ ! -f "$src/Module.symvers" ] || [ ! -f "$src/$image" ]; then
-	"$here/build-kernel.sh" "$ver" "$build" "$patches" "$config" "$arch"
+	"$here/build-kernel.sh" "$ver" "$build" "$patches" "$config" "$arch" "$pagesize"
 fi
 kernel_release=$(cat "$src/include/config/kernel.release")
 
