@@ -419,9 +419,21 @@ void resolve_pageblocks(KernelModel& m, Resolver& r) {
 
 void resolve_nodes(KernelModel& m, Resolver& r) {
   const VmcoreInfo& info = r.info();
+  Types& t = r.types();
+  // MAX_NUMNODES: x86_64's VMCOREINFO gives LENGTH(node_data); elsewhere (arm64's generic
+  // arch_numa.c) a type tells, BTF's too: struct zonelist holds MAX_NUMNODES * MAX_NR_ZONES + 1
+  // zonerefs (MAX_ZONES_PER_ZONELIST, since 2.6.26). node_data's own array type is DWARF's only.
   uint64_t n = info.length("node_data").value_or(0);
   if (!n) {
-    if (auto nd = r.types().variable("node_data")) n = nd->array_length;
+    auto list = t.size_of("struct zonelist");
+    auto ref = t.size_of("struct zoneref");
+    auto zones = t.enumerator("__MAX_NR_ZONES");
+    if (list && ref && *ref && zones && *zones > 0 && *list % *ref == 0 && *list / *ref > 1 &&
+        (*list / *ref - 1) % static_cast<uint64_t>(*zones) == 0)
+      n = (*list / *ref - 1) / static_cast<uint64_t>(*zones);
+  }
+  if (!n) {
+    if (auto nd = t.variable("node_data")) n = nd->array_length;
   }
   if (!n || n > (1u << 10) || !std::has_single_bit(n)) n = 1;
   m.max_numnodes = static_cast<unsigned>(n);

@@ -73,9 +73,9 @@ void KdumpFile::open(const std::string& path, const KdumpFile* same) {
   // and structures) are known for these architectures only: any other is refused, not guessed.
   const char* arch = nullptr;
   if (kdump_get_string_attr(ctx_, KDUMP_ATTR_ARCH_NAME, &arch) == KDUMP_OK && arch &&
-      std::string_view(arch) != "x86_64")
-    throw Error(Status::NotADump,
-                path + ": a dump of an " + arch + " machine: powner reads x86_64 dumps only");
+      std::string_view(arch) != "x86_64" && std::string_view(arch) != "aarch64")
+    throw Error(Status::NotADump, path + ": a dump of an " + arch +
+                                      " machine: powner reads x86_64 and aarch64 dumps only");
   char* raw = nullptr;
   if (kdump_vmcoreinfo_raw(ctx_, &raw) == KDUMP_OK && raw) {
     vmcoreinfo_ = VmcoreInfo(raw);
