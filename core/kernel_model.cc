@@ -390,9 +390,11 @@ unsigned derive_pageblock_order(const KernelModel& m, Resolver& r) {
     }
     break;
   }
-  // No two boot sections in a row: fall back on what the configuration allows.
+  // No two boot sections in a row (a small machine, or arm64's 512 MiB sections with 64 KiB
+  // pages): fall back on what the configuration allows. With huge pages that is the PMD order,
+  // one page table's worth of 8-byte entries: PAGE_SHIFT - 3 (9 with 4 KiB pages, 13 with 64 KiB).
   bool huge = r.types().variable("hstates") || r.types().variable("transparent_hugepage_flags");
-  return static_cast<unsigned>(huge ? std::min<uint64_t>(21 - m.page_shift, m.max_order)
+  return static_cast<unsigned>(huge ? std::min<uint64_t>(m.page_shift - 3, m.max_order)
                                     : m.max_order);
 }
 
