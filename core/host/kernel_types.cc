@@ -14,12 +14,40 @@ bool same_build(const std::string& a, std::string_view b) {
   return a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0;
 }
 
+// Linux commit 905415ff3ffb ("lib/buildid: harden build ID parsing logic", v6.12) made the
+// BUILD-ID line of VMCOREINFO garbage; its stable backports did so before their fix. No type or
+// symbol tells such a kernel apart, so its releases do (as drgn does): 5.15.168 on, 6.1.113 to
+// 6.1.118, 6.6.55 to 6.6.62, 6.10.14 on, 6.11.3 to 6.11.9.
+bool build_id_unreliable(std::string_view release) {
+  unsigned v[3] = {};
+  size_t i = 0;
+  for (char c : release) {
+    if (c >= '0' && c <= '9') {
+      v[i] = v[i] * 10 + static_cast<unsigned>(c - '0');
+      if (v[i] > 100000) return false;
+    } else if (c == '.' && i < 2) {
+      i++;
+    } else {
+      break;
+    }
+  }
+  if (i < 2) return false;
+  auto in = [&](unsigned major, unsigned minor, unsigned from, unsigned to) {
+    return v[0] == major && v[1] == minor && v[2] >= from && v[2] <= to;
+  };
+  constexpr unsigned kOn = ~0u;
+  return in(5, 15, 168, kOn) || in(6, 1, 113, 118) || in(6, 6, 55, 62) || in(6, 10, 14, kOn) ||
+         in(6, 11, 3, 9);
+}
+
 } // namespace
 
 std::string vmlinux_mismatch(const std::string& vmlinux, const std::string& build_id,
                              const std::string& release, const VmcoreInfo& info,
                              std::vector<std::string>& warnings) {
   std::string_view dump_id = info.build_id();
+  const bool unreliable = build_id_unreliable(info.osrelease());
+  if (unreliable) dump_id = {};
   if (!dump_id.empty() && !build_id.empty()) {
     if (same_build(build_id, dump_id)) return {};
     return fmt::format("{} (build id {}) does not match the dump (Linux {}, build id {})", vmlinux,
@@ -30,7 +58,12 @@ std::string vmlinux_mismatch(const std::string& vmlinux, const std::string& buil
     return fmt::format("{} (Linux {}) does not match the dump (Linux {})", vmlinux, release,
                        info.osrelease());
   }
-  if (!info.osrelease().empty()) // (a dump without one is not read at all)
+  if (unreliable)
+    warnings.push_back(fmt::format("cannot check that {} belongs to the dump (Linux {} writes a "
+                                   "wrong BUILD-ID into VMCOREINFO, and the vmlinux names no "
+                                   "release)",
+                                   vmlinux, info.osrelease()));
+  else if (!info.osrelease().empty()) // (a dump without one is not read at all)
     warnings.push_back(fmt::format("cannot check that {} belongs to the dump (no build ids, and "
                                    "no release in the vmlinux)",
                                    vmlinux));
