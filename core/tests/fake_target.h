@@ -10,6 +10,7 @@
 #include "types.h"
 #include "vmcoreinfo.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -47,10 +48,21 @@ public:
   void drop(uint64_t addr) {
     if (ranges_.erase(addr) != 1) throw std::logic_error("no range starts there");
   }
+  // Ranges that meet read as one, as the memory of a dump does.
   bool read(uint64_t addr, void* out, size_t len) override {
-    auto* r = range_holding(addr, len);
-    if (!r) return false;
-    std::memcpy(out, r->data() + (addr - range_start_), len);
+    auto* dst = static_cast<unsigned char*>(out);
+    while (len) {
+      auto it = ranges_.upper_bound(addr);
+      if (it == ranges_.begin()) return false;
+      --it;
+      uint64_t off = addr - it->first;
+      if (off >= it->second.size()) return false;
+      size_t n = std::min<size_t>(len, it->second.size() - off);
+      std::memcpy(dst, it->second.data() + off, n);
+      dst += n;
+      addr += n;
+      len -= n;
+    }
     return true;
   }
 
@@ -184,6 +196,7 @@ public:
     m.stack_next_off = 8;
     m.gfp_names = {
         {0x100cca, "GFP_HIGHUSER_MOVABLE"},
+        {0x100cc2, "GFP_HIGHUSER"},
         {0x400cc0, "GFP_KERNEL_ACCOUNT"},
         {0xcc0, "GFP_KERNEL"},
         {0x10, "__GFP_RECLAIMABLE"},
@@ -193,6 +206,7 @@ public:
         {0x40000, "__GFP_COMP"},
         {0x80000, "__GFP_NOMEMALLOC"},
         {0x8, "__GFP_MOVABLE"},
+        {0x400000, "__GFP_ACCOUNT"},
     };
     m.pageflag_names = {
         {1u << 2, "referenced"}, {1u << 3, "uptodate"},    {1u << 4, "dirty"},
@@ -419,11 +433,11 @@ public:
   }
   uint64_t name_addr_of(uint64_t memcg) { return read_u64(kn_of(memcg) + model.memcg.kn_name_off); }
 
-  // Zeroed memory of its own range, 64-byte aligned.
+  // Zeroed memory, a range of its own (for drop()), 64-byte aligned and padded.
   uint64_t alloc(uint64_t len) {
     uint64_t at = heap_;
     heap_ += (len + 63) & ~uint64_t{63};
-    mem.put_zeros(at, len);
+    mem.put_zeros(at, heap_ - at);
     return at;
   }
   uint64_t read_u64(uint64_t addr) {
