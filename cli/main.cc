@@ -80,6 +80,7 @@ int run(const Options& opt) {
   std::unique_ptr<Engine> made = types.make_engine(dump, info);
   Engine& engine = *made;
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
+  engine.set_exact(opt.exact);
 
   // Checked before -o's file is made: a filter the kernel rejects leaves no file behind.
   std::optional<Filter> filter;
@@ -106,10 +107,8 @@ int run(const Options& opt) {
     file->commit();
   else if (std::fflush(out) != 0)
     throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
-  if (std::string summary = engine.skipped_summary(); !summary.empty())
-    std::fprintf(stderr, "powner: %s\n", summary.c_str());
-  if (std::string hint = engine.skipped_hint(); !hint.empty())
-    std::fprintf(stderr, "powner: hint: %s\n", hint.c_str());
+  for (const std::string& note : engine.notes())
+    std::fprintf(stderr, "powner: %s\n", note.c_str());
   return 0;
 }
 

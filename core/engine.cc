@@ -58,8 +58,8 @@ private:
 // The text of one chunk of the walk, made on the worker that walked it.
 struct PrintedChunk final : ChunkWork {
   PrintedChunk(const KernelModel& model, StackDepot& depot, MemcgLines& memcg, PrintMode print_mode,
-               fmt::memory_buffer buffer)
-      : printer(model, depot, memcg), mode(print_mode), text(std::move(buffer)) {}
+               bool exact, fmt::memory_buffer buffer)
+      : printer(model, depot, memcg, exact), mode(print_mode), text(std::move(buffer)) {}
   void record(const PageRecord& rec) override {
     switch (printer.append(text, rec, mode)) {
     case RecordPrinter::Result::Printed:
@@ -89,7 +89,7 @@ void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& 
   walk.run(
       filter,
       [&] {
-        return std::make_unique<PrintedChunk>(model_, *depot_, *memcg_, filter.mode,
+        return std::make_unique<PrintedChunk>(model_, *depot_, *memcg_, filter.mode, exact_,
                                               buffers.take());
       },
       [&](ChunkWork& work) {
@@ -100,6 +100,8 @@ void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& 
         incomplete_ += chunk.incomplete;
         no_stack_ += chunk.no_stack;
         bad_handles_ += chunk.printer.bad_handles();
+        memcg_placeholders_ += chunk.printer.memcg_placeholders();
+        stack_placeholders_ += chunk.printer.stack_placeholders();
       },
       progress);
   skipped_.add(walk.skipped());
@@ -119,7 +121,7 @@ std::string Engine::skipped_hint() const {
   // A cgroup's name is in a slab page (its kernfs_node). makedumpfile older than the kernel can
   // take slab pages for user pages (1.7.2 on Linux 6.10+, where slab pages carry a page type
   // instead of PG_slab), and -d 31 then leaves them out.
-  if (!incomplete_) return "";
+  if (!incomplete_ && !memcg_placeholders_) return "";
   return "the memcg names are in slab pages this dump left out: makedumpfile -d 23, or a "
          "makedumpfile that knows this kernel's page types, keeps them";
 }
@@ -142,6 +144,23 @@ std::string Engine::skipped_summary() const {
            "the stack list is cut short (an entry is not in the dump: later stacks not shown)";
   if (out.empty()) return out;
   return "skipped: " + out;
+}
+
+std::string Engine::placeholder_summary() const {
+  if (!memcg_placeholders_ && !stack_placeholders_) return "";
+  std::string out = "not in the dump, printed as '?': ";
+  if (memcg_placeholders_) out += fmt::format("the memcg of {} records", memcg_placeholders_);
+  if (memcg_placeholders_ && stack_placeholders_) out += ", ";
+  if (stack_placeholders_) out += fmt::format("the stack of {} records", stack_placeholders_);
+  return out + " (--exact leaves such records out)";
+}
+
+std::vector<std::string> Engine::notes() const {
+  std::vector<std::string> notes;
+  for (std::string line : {skipped_summary(), placeholder_summary()})
+    if (!line.empty()) notes.push_back(std::move(line));
+  if (std::string hint = skipped_hint(); !hint.empty()) notes.push_back("hint: " + hint);
+  return notes;
 }
 
 } // namespace powner

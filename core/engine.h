@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace powner {
 
@@ -37,6 +38,10 @@ public:
   // default, works on the caller's thread. The output is the same either way.
   void set_walk_threads(unsigned threads) { walk_threads_ = threads; }
 
+  // Print only records whose text is the kernel's, whole (--exact), and count the others; by
+  // default a detail the dump lacks is printed as a placeholder (memcg.h) in its record.
+  void set_exact(bool exact) { exact_ = exact; }
+
   // The text of /sys/kernel/debug/page_owner under filter, streamed to sink in large chunks.
   void page_owner(const Filter& filter, const Sink& sink, const Progress& progress = {});
 
@@ -46,9 +51,14 @@ public:
   // Pages skipped because the dump could not provide them or they were impossible, by reason,
   // as one line ("" when nothing was skipped).
   std::string skipped_summary() const;
-  // What would have kept the skipped records, when the dump's filtering is the likely cause, as
-  // one line ("" otherwise).
+  // Records printed with placeholders, by kind, as one line ("" when none).
+  std::string placeholder_summary() const;
+  // What would have kept the skipped records or their details, when the dump's filtering is the
+  // likely cause, as one line ("" otherwise).
   std::string skipped_hint() const;
+  // The lines every host prints after its output (each after "powner: " or as a note): the
+  // skipped summary, the placeholder summary, the hint, each when not empty.
+  std::vector<std::string> notes() const;
 
 private:
   Memory& mem_;
@@ -59,6 +69,8 @@ private:
   std::unique_ptr<MemcgLines> memcg_;
   SkipCounts skipped_;
   uint64_t too_long_ = 0, incomplete_ = 0, no_stack_ = 0, bad_handles_ = 0, stack_problems_ = 0;
+  uint64_t memcg_placeholders_ = 0, stack_placeholders_ = 0;
+  bool exact_ = false;
   bool stack_list_cut_ = false;
   unsigned walk_threads_ = 1;
 };

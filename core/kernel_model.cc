@@ -478,6 +478,7 @@ void resolve_memcg(KernelModel& m, Resolver& r) {
   c.css_cgroup_off = r.offset("struct cgroup_subsys_state", "cgroup");
   c.cgroup_kn_off = r.offset("struct cgroup", "kn");
   c.kn_name_off = r.offset("struct kernfs_node", "name");
+  if (auto id = t.member("struct kernfs_node", "id"); id && id->size == 8) c.kn_id_off = id->offset;
   if (auto p = r.opt_offset("struct kernfs_node", "__parent"))
     c.kn_parent_off = *p;
   else

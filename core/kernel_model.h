@@ -133,6 +133,7 @@ struct KernelModel {
     uint64_t objcg_memcg_off = 16;
     uint64_t memcg_css_off = 0, css_flags_off = 0, css_cgroup_off = 0;
     uint64_t cgroup_kn_off = 0, kn_name_off = 0, kn_parent_off = 0;
+    std::optional<uint64_t> kn_id_off; // the cgroup id: kernfs_node.id, a u64 since 5.5
     uint64_t css_online = 2;
   } memcg;
 

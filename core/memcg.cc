@@ -2,6 +2,8 @@
 
 #include "memory_reads.h"
 
+#include <fmt/format.h>
+
 namespace powner {
 
 namespace {
@@ -26,16 +28,39 @@ PageMemcg MemcgLines::describe(uint64_t memcg_data, bool page_is_tail) {
   return it->second;
 }
 
-bool MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail) {
+namespace placeholder {
+
+void append_memcg(std::string& out, const PageMemcg& m) {
+  out += "Charged ";
+  if (m.via_objcg) out += "(via objcg) ";
+  out += "to ";
+  if (!m.memcg) {
+    out += "memcg ? (not in the dump)\n";
+    return;
+  }
+  if (!m.online) out += "offline ";
+  out += fmt::format("memcg ? (name not in the dump, mem_cgroup {:#x}", m.memcg);
+  if (m.cgroup_id) out += fmt::format(", cgroup id {}", m.cgroup_id);
+  out += ")\n";
+}
+
+void append_stack(std::string& out, uint32_t handle) {
+  out += fmt::format(" ? (stack not in the dump, handle {})\n", handle);
+}
+
+} // namespace placeholder
+
+MemcgLines::Lines MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail,
+                                     bool placeholders) {
   PageMemcg m = describe(memcg_data, page_is_tail);
   switch (m.state) {
   case PageMemcg::State::NoMemcg:
   case PageMemcg::State::NotCharged:
   case PageMemcg::State::TailPage:
-    return true;
+    return Lines::Known;
   case PageMemcg::State::Slab:
     out += "Slab cache page\n";
-    return true;
+    return Lines::Known;
   case PageMemcg::State::Charged:
     out += "Charged ";
     if (m.via_objcg) out += "(via objcg) ";
@@ -44,22 +69,25 @@ bool MemcgLines::append(std::string& out, uint64_t memcg_data, bool page_is_tail
     out += "memcg ";
     out += m.name;
     out += '\n';
-    return true;
+    return Lines::Known;
   case PageMemcg::State::NotInDump:
     break;
   }
-  return false;
+  if (!placeholders) return Lines::Missing;
+  placeholder::append_memcg(out, m);
+  return Lines::Placeholder;
 }
 
 // cgroup_name() -> kernfs_name(): "(null)" without a node, "/" for the root, else the name,
 // at most 79 characters (an 80-byte buffer). False when the dump lacks it.
-bool MemcgLines::cgroup_name(uint64_t memcg, std::string& name) {
+bool MemcgLines::cgroup_name(uint64_t memcg, std::string& name, uint64_t& cgroup_id) {
   const auto& c = model_.memcg;
   auto cgroup = read_value<uint64_t>(mem_, memcg + c.memcg_css_off + c.css_cgroup_off);
   if (!cgroup) return false;
   auto kn =
       *cgroup ? read_value<uint64_t>(mem_, *cgroup + c.cgroup_kn_off) : std::optional<uint64_t>(0);
   if (!kn) return false;
+  if (*kn && c.kn_id_off) cgroup_id = read_value<uint64_t>(mem_, *kn + *c.kn_id_off).value_or(0);
   if (!*kn) {
     name = "(null)";
     return true;
@@ -87,7 +115,11 @@ PageMemcg MemcgLines::read(uint64_t md) {
     uint64_t objcg = md & ~c.flags_mask;
     if (objcg) {
       auto m = read_value<uint64_t>(mem_, objcg + c.objcg_memcg_off);
-      if (!m) return in_state(State::NotInDump);
+      if (!m) {
+        PageMemcg unknown = in_state(State::NotInDump);
+        unknown.via_objcg = md & c.kmem_bit;
+        return unknown;
+      }
       memcg = *m;
     }
   } else {
@@ -95,10 +127,17 @@ PageMemcg MemcgLines::read(uint64_t md) {
   }
   if (!memcg) return in_state(State::NotCharged);
   PageMemcg out = in_state(State::Charged);
-  auto flags = read_value<uint32_t>(mem_, memcg + c.memcg_css_off + c.css_flags_off);
-  if (!flags || !cgroup_name(memcg, out.name)) return in_state(State::NotInDump);
   out.via_objcg = md & c.kmem_bit;
+  auto flags = read_value<uint32_t>(mem_, memcg + c.memcg_css_off + c.css_flags_off);
+  if (!flags) {
+    out.state = State::NotInDump;
+    return out;
+  }
   out.online = *flags & c.css_online;
+  if (!cgroup_name(memcg, out.name, out.cgroup_id)) {
+    out.state = State::NotInDump;
+    out.memcg = memcg;
+  }
   return out;
 }
 

@@ -25,24 +25,43 @@ struct PageMemcg {
     NotInDump,  // the dump lacks the memcg or its name: the lines are not known
   };
   State state = State::NoMemcg;
-  // For Charged:
+  // For Charged, and what is known of it for NotInDump:
   bool via_objcg = false; // a kernel allocation (PageMemcgKmem())
   bool online = false;    // CSS_ONLINE
   std::string name;       // cgroup_name(): the memcg's own name ("/" for the root), not its path
+  // For NotInDump: the struct mem_cgroup when it was read (its name was not), else 0; and the
+  // cgroup's id (kernfs node id, as /proc/PID/cgroup tools show it) when that was read.
+  uint64_t memcg = 0;
+  uint64_t cgroup_id = 0;
 };
+
+// The placeholders printed where the dump lacks what the kernel printed (stable texts: scripts
+// look for them; docs/powner.1 lists them).
+namespace placeholder {
+// "Charged [(via objcg) ]to memcg ? (not in the dump)": nothing of the memcg is in the dump.
+// "Charged [(via objcg) ]to [offline ]memcg ? (name not in the dump, mem_cgroup 0x...[,
+// cgroup id N])": the memcg is, its name is not.
+void append_memcg(std::string& out, const PageMemcg& m);
+// " ? (stack not in the dump, handle N)", in place of the stack's lines.
+void append_stack(std::string& out, uint32_t handle);
+} // namespace placeholder
 
 class MemcgLines {
 public:
   MemcgLines(Memory& mem, const KernelModel& model) : mem_(mem), model_(model) {}
 
-  // Appends the lines; false (appending nothing) when the dump lacks what they need.
-  bool append(std::string& out, uint64_t memcg_data, bool page_is_tail);
+  enum class Lines {
+    Known,       // the kernel's lines (or none, where it prints none)
+    Placeholder, // the dump lacks the memcg or its name: placeholder::append_memcg()'s line
+    Missing,     // the same without placeholders: nothing appended
+  };
+  Lines append(std::string& out, uint64_t memcg_data, bool page_is_tail, bool placeholders);
 
   PageMemcg describe(uint64_t memcg_data, bool page_is_tail);
 
 private:
   PageMemcg read(uint64_t memcg_data);
-  bool cgroup_name(uint64_t memcg, std::string& name);
+  bool cgroup_name(uint64_t memcg, std::string& name, uint64_t& cgroup_id);
 
   Memory& mem_;
   const KernelModel& model_;

@@ -74,9 +74,16 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
     auto [it_stack, inserted] = stacks_.try_emplace(rec.handle);
     StackText& stack = it_stack->second;
     if (inserted) stack.text = &depot_.text(rec.handle, &stack.bad, &stack.unavailable);
-    add(*stack.text);
-    if (stack.unavailable) return fail(Result::NoStack);
-    if (stack.bad) bad_handles_++;
+    if (stack.unavailable) {
+      if (exact_) return fail(Result::NoStack);
+      std::string text;
+      placeholder::append_stack(text, rec.handle);
+      add(text);
+      stack_placeholders_++;
+    } else {
+      add(*stack.text);
+      if (stack.bad) bad_handles_++;
+    }
     if (s.size() >= limit) return fail(Result::TooLong);
   }
   if (mode != PrintMode::Stack) {
@@ -88,13 +95,12 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
                    name_or_unknown(m.migrate_reason_names, rec.last_migrate_reason));
   if (rec.memcg_data) {
     auto [it_memcg, inserted] = memcg_lines_[rec.page_is_tail].try_emplace(rec.memcg_data);
-    std::optional<std::string>& lines = it_memcg->second;
-    if (inserted) {
-      std::string text;
-      if (memcg_.append(text, rec.memcg_data, rec.page_is_tail)) lines = std::move(text);
-    }
-    if (!lines) return fail(Result::Incomplete);
-    add(*lines);
+    MemcgText& memcg = it_memcg->second;
+    if (inserted)
+      memcg.lines = memcg_.append(memcg.text, rec.memcg_data, rec.page_is_tail, !exact_);
+    if (memcg.lines == MemcgLines::Lines::Missing) return fail(Result::Incomplete);
+    if (memcg.lines == MemcgLines::Lines::Placeholder) memcg_placeholders_++;
+    add(memcg.text);
   }
   out.push_back('\n');
   if (s.size() >= limit) return fail(Result::TooLong);

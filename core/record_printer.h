@@ -27,19 +27,25 @@ int64_t gfp_migratetype(const KernelModel& model, uint32_t gfp_mask);
 
 class RecordPrinter {
 public:
-  RecordPrinter(const KernelModel& model, StackDepot& depot, MemcgLines& memcg)
-      : model_(model), depot_(depot), memcg_(memcg) {}
+  // exact: print only records whose whole text is what the kernel printed. Otherwise a detail
+  // the dump lacks (a memcg's name, a stack) is printed as its placeholder (memcg.h) and the
+  // record is printed.
+  RecordPrinter(const KernelModel& model, StackDepot& depot, MemcgLines& memcg, bool exact = false)
+      : model_(model), depot_(depot), memcg_(memcg), exact_(exact) {}
 
   enum class Result {
     Printed,
     TooLong,    // does not fit read_page_owner()'s PAGE_SIZE buffer: the live read fails (ENOMEM)
-    Incomplete, // the dump lacks memory the record's text needs (a memcg, its name)
-    NoStack,    // the dump lacks the record's stack (its stack record or its symbols)
+    Incomplete, // (exact) the dump lacks memory the record's text needs (a memcg, its name)
+    NoStack,    // (exact) the dump lacks the record's stack (its stack record or its symbols)
   };
   // Appends the record to out, or nothing unless Printed.
   Result append(fmt::memory_buffer& out, const PageRecord& rec, PrintMode mode);
 
   uint64_t bad_handles() const { return bad_handles_; }
+  // Records printed with a placeholder, by kind.
+  uint64_t memcg_placeholders() const { return memcg_placeholders_; }
+  uint64_t stack_placeholders() const { return stack_placeholders_; }
 
   // The text of %pGg and %pGp, once per distinct mask and page->flags value.
   const std::string& gfp_text(uint32_t gfp_mask);
@@ -49,6 +55,7 @@ private:
   const KernelModel& model_;
   StackDepot& depot_;
   MemcgLines& memcg_;
+  const bool exact_;
   std::unordered_map<uint32_t, std::string> gfp_texts_;
   std::unordered_map<uint64_t, std::string> page_flags_texts_;
   // The shared depot's and memcg lines' answers, kept here too: asking them takes a lock.
@@ -57,8 +64,12 @@ private:
     bool bad, unavailable;
   };
   std::unordered_map<uint32_t, StackText> stacks_;
-  std::array<std::unordered_map<uint64_t, std::optional<std::string>>, 2> memcg_lines_; // [tail]
-  uint64_t bad_handles_ = 0;
+  struct MemcgText {
+    std::string text;
+    MemcgLines::Lines lines;
+  };
+  std::array<std::unordered_map<uint64_t, MemcgText>, 2> memcg_lines_; // [tail]
+  uint64_t bad_handles_ = 0, memcg_placeholders_ = 0, stack_placeholders_ = 0;
 };
 
 } // namespace powner

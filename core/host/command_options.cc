@@ -63,6 +63,9 @@ void add_command_options(CLI::App& app, CommandOptions& opt) {
   app.add_option("--threshold", opt.threshold,
                  "with --stacks: count_threshold (default: the dump's own value)")
       ->check(CLI::Validator(u64_value, "PAGES"));
+  app.add_flag("--exact", opt.exact,
+               "print only records whose whole text is in the dump, and count the others (by "
+               "default a detail the dump lacks, a memcg name or a stack, is printed as '?')");
   app.add_option("-j,--threads", opt.threads,
                  "threads reading the dump (default: the CPUs available); the output is the same")
       ->check(CLI::Validator(thread_count, "THREADS"));

@@ -17,6 +17,7 @@ struct CommandOptions {
   std::string stacks;                // --stacks VIEW ("": the page_owner file)
   std::optional<uint64_t> threshold; // --threshold, with --stacks only
   unsigned threads = 0;              // -j (0: default_walk_threads())
+  bool exact = false;                // --exact: only records the dump holds whole
 };
 
 // Adds -m, -n, --filter, -o, --stacks, --threshold and -j to app, and lets app keep unknown

@@ -194,6 +194,7 @@ void run(const CommandOptions& opt) {
   session->memory.open_dump_file(*session->vmcoreinfo);
   Engine engine(session->memory, session->types, *session->vmcoreinfo);
   engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
+  engine.set_exact(opt.exact);
   if (powner_crash_interrupted()) throw Interrupted{};
 
   if (!opt.stacks.empty()) {
@@ -211,10 +212,8 @@ void run(const CommandOptions& opt) {
         });
     out.finish();
   }
-  if (std::string summary = engine.skipped_summary(); !summary.empty())
-    powner_crash_note(summary.c_str());
-  if (std::string hint = engine.skipped_hint(); !hint.empty())
-    powner_crash_note(("hint: " + hint).c_str());
+  for (const std::string& note : engine.notes())
+    powner_crash_note(note.c_str());
 }
 
 } // namespace

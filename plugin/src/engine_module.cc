@@ -175,11 +175,12 @@ py::str decoded(std::string_view s) {
 // What an engine skipped and why, as the lines the powner command prints after "powner: ": the
 // summary and a hint (none, when nothing was skipped). more: what the host skipped too.
 std::vector<std::string> notes_of(const Engine& engine, std::string_view more = {}) {
-  std::vector<std::string> notes;
-  std::string summary = engine.skipped_summary();
-  if (!more.empty()) summary += fmt::format("{}{}", summary.empty() ? "skipped: " : ", ", more);
-  if (!summary.empty()) notes.push_back(summary);
-  if (std::string hint = engine.skipped_hint(); !hint.empty()) notes.push_back("hint: " + hint);
+  std::vector<std::string> notes = engine.notes();
+  if (more.empty()) return notes;
+  if (!notes.empty() && notes.front().starts_with("skipped: "))
+    notes.front() += fmt::format(", {}", more);
+  else
+    notes.insert(notes.begin(), fmt::format("skipped: {}", more));
   return notes;
 }
 
@@ -246,9 +247,10 @@ public:
   // threads: the walk's workers (0: default_walk_threads()).
   std::vector<std::string> page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
                                       const py::function& write, const py::object& progress,
-                                      unsigned threads) {
+                                      unsigned threads, bool exact) {
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
+    engine.set_exact(exact);
     Filter f = filter_of(engine.model(), std::move(mode), std::move(nodes), std::move(command));
     Progress report = [&](uint64_t done, uint64_t total) {
       py::gil_scoped_acquire gil;
@@ -580,6 +582,7 @@ py::tuple parse_command(const std::vector<std::string>& args, const std::string&
   options["stacks"] = text_or_none(c.stacks);
   options["threshold"] = c.threshold;
   options["threads"] = c.threads;
+  options["exact"] = c.exact;
   options["force"] = c.force;
   return py::make_tuple("run", "", options);
 }
@@ -591,8 +594,8 @@ std::string dump_vmcoreinfo(const std::string& path) {
 }
 
 // check_vmlinux() for Python: the warnings to print; raises Error as the powner command fails.
-std::vector<std::string> check_vmlinux_for(const std::string& vmlinux, const std::string& vmcoreinfo,
-                                           bool force) {
+std::vector<std::string> check_vmlinux_for(const std::string& vmlinux,
+                                           const std::string& vmcoreinfo, bool force) {
   std::vector<std::string> warnings;
   check_vmlinux(vmlinux, VmcoreInfo(vmcoreinfo), force, warnings);
   return warnings;
@@ -698,7 +701,8 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
            py::arg("dump_file"), py::arg("frame"), py::arg("btf_file") = "")
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
-           py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0)
+           py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
+           py::arg("exact") = false)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
       .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())

@@ -70,7 +70,7 @@ def sections(stdout):
 def powner_errors(text):
     """powner's error lines (its notes about skipped records, and their hints, are not errors)."""
     return [line for line in text.splitlines() if line.startswith("powner: ")
-            and not line.startswith(("powner: skipped: ", "powner: hint: "))]
+            and not line.removeprefix("powner: ").startswith(parity.NOTES)]
 
 
 def main(argv):

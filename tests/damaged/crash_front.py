@@ -14,7 +14,8 @@ import sys
 import tempfile
 
 MARK = "@@powner-damaged "
-NOTES = ("powner: skipped: ", "powner: warning: ", "powner: hint: ")
+NOTES = ("powner: skipped: ", "powner: warning: ", "powner: hint: ",
+         "powner: not in the dump, printed as '?': ")
 
 
 def main(argv):

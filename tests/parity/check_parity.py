@@ -5,10 +5,15 @@ A few slab pages may have moved on or off their partial list between the last li
 the crash (the fixture's manifest lists them, "changed_after_capture"): for those records the
 host must print the dump's page flags, and the Flags field is compared with that value.
 
-A filtered dump (makedumpfile -d 31) may lack memory some records need; the host then leaves
-those records out and says how many on stderr ("skipped: N ..."). Such an output passes when
-every record it prints is identical to the live one, in the same order, and the records it
-left out are no more than it reported.
+A filtered dump (makedumpfile -d 31) may lack memory some records need. A record whose detail
+is missing (a memcg's name, a stack) is still printed, with a placeholder where the kernel
+printed that detail ("Charged to memcg ? (...)", " ? (stack not in the dump, handle N)"), and
+stderr says how many records carry one, by kind ("not in the dump, printed as '?': the memcg of
+N records, the stack of M records"). Such an output passes when its records are the live ones,
+one for one and in order, identical but for placeholder lines standing exactly where the live
+record has the detail they replace, and as many of each kind as reported. Records are left out
+only where the dump lacks a page or its page_owner data ("skipped: N ..."), never more than
+reported there; any other missing record fails.
 
 usage: check_parity.py FIXTURE_DIR DUMP -- HOST_COMMAND...
 FIXTURE_DIR is an unpacked fixture (captures/, vmlinux, the dumps). HOST_COMMAND is run once
@@ -55,31 +60,87 @@ def describe_difference(want, got):
                     f"--- live kernel\n{x}\n--- host\n{y}")
     return f"{differing} records differ: live has {len(a)} records, host {len(b)}"
 
-def accounted_gap(want, got, stderr):
-    """A reason to accept got, or None: got is want minus some records, as many as the host
-    reported skipping at most, with every printed record identical and in order."""
-    m = re.search(r"skipped: (.*)", stderr)
-    if not m:
+# The notes a host prints after its output (Engine::notes()), each after "powner: ": not errors.
+NOTES = ("skipped: ", "not in the dump, printed as '?': ", "hint: ")
+
+MEMCG_PLACEHOLDER = re.compile(
+    r"Charged (\(via objcg\) )?to (offline )?memcg \? \((not in the dump|name not in the dump, "
+    r"mem_cgroup 0x[0-9a-f]+(, cgroup id \d+)?)\)")
+STACK_PLACEHOLDER = re.compile(r" \? \(stack not in the dump, handle \d+\)")
+
+
+def placeholders_in(live, printed):
+    """The kinds of placeholder ("memcg", "stack") by which a printed record differs from the
+    live one, or None when they differ otherwise. A memcg placeholder stands for the live
+    "Charged ..." line with the same "(via objcg)" and, when it says "offline", the same state;
+    a stack placeholder for the live record's stack lines (those starting with a space)."""
+    a, b = live.split("\n"), printed.split("\n")
+    kinds = set()
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+            continue
+        m = MEMCG_PLACEHOLDER.fullmatch(b[j])
+        if m and a[i].startswith("Charged ") and (m.group(1) is not None) == (" (via objcg) " in a[i][7:21]) \
+                and (m.group(2) is None or " offline memcg " in a[i]):
+            kinds.add("memcg")
+            i += 1
+            j += 1
+            continue
+        if STACK_PLACEHOLDER.fullmatch(b[j]) and a[i].startswith(" "):
+            while i < len(a) and a[i].startswith(" "):
+                i += 1
+            kinds.add("stack")
+            j += 1
+            continue
         return None
-    if "stack list is cut short" in m.group(1):
+    return kinds if i == len(a) and j == len(b) else None
+
+
+def accounted_gap(want, got, stderr):
+    """A reason to accept got, or None: got is want with placeholders and left-out records as
+    the host reported them (the module's docstring has the rule)."""
+    skipped = re.search(r"skipped: (.*)", stderr)
+    if skipped and "stack list is cut short" in skipped.group(1):
         # a stack view whose list continues in memory the dump lacks: a prefix of the live one
         live, printed = records(want), records(got)
         if printed[-1:] == [""] and printed[:-1] == live[:len(printed) - 1] and len(printed) < len(live):
             return f"the first {len(printed) - 1} of {len(live) - 1} stacks identical; the list is cut short as reported"
         return None
-    reported = sum(int(n) for n in re.findall(r"(\d+) [a-z]", m.group(1)))
+    marked = re.search(r"not in the dump, printed as '\?': (.*)", stderr)
+    reported = {}
+    if marked:
+        for kind, n in re.findall(r"the (memcg|stack) of (\d+) records", marked.group(1)):
+            reported[kind] = int(n)
+    if not skipped and not marked:
+        return None
     live, printed = records(want), records(got)
+    found = {"memcg": 0, "stack": 0}
     i = 0
     for rec in printed:
-        while i < len(live) and live[i] != rec:
+        while i < len(live):
+            kinds = placeholders_in(live[i], rec)
+            if kinds is not None:
+                for kind in kinds:
+                    found[kind] += 1
+                break
             i += 1
         if i == len(live):
             return None
         i += 1
     missing = len(live) - len(printed)
-    if missing <= 0 or missing > reported:
+    left_out = sum(int(n) for n in re.findall(r"(\d+) [a-z]", skipped.group(1))) if skipped else 0
+    if missing < 0 or missing > left_out or found != {k: reported.get(k, 0) for k in found}:
         return None
-    return f"{len(printed)} records identical, {missing} left out as reported ({m.group(1)})"
+    parts = []
+    if marked:
+        parts.append(f"placeholders as reported ({marked.group(1)})")
+    if missing:
+        parts.append(f"{missing} left out as reported ({skipped.group(1)})")
+    return f"{len(printed)} records identical or with " + "; ".join(parts or ["nothing left out"])
+
 
 FLAGS = re.compile(r"^(PFN (0x[0-9a-f]+|\d+) .* Flags )(0x[0-9a-f]+)\([^\n]*\)$", re.M)
 

@@ -154,16 +154,18 @@ def set_dump_file(prog, path):
     prog.cache.pop(_TARGET, None)
 
 
-def page_owner(prog, mode="stack", nid=None, file=None, threads=None):
+def page_owner(prog, mode="stack", nid=None, file=None, threads=None, exact=False):
     """Prints /sys/kernel/debug/page_owner to file (default sys.stdout) as read after writing
     "mode=MODE nid=NID" to it: mode is "stack", "handle" or "stack_handle"; nid a node, an
     iterable of nodes or a node list such as "0,2-3" (None: all nodes). Each is one value, as
     after "mode=" or "nid=": mode="handle nid=1" is an unknown mode, nid="0, 1" nodes 0 and 1.
     A filter the kernel would reject (mode="" and nid="" too) raises Error with status
-    Status.USAGE. Pages the dump lacks are left out, with a SkippedPagesWarning. threads: how
-    many threads read and format (None: the CPUs available); the output is the same."""
+    Status.USAGE. Pages the dump lacks are left out, with a SkippedPagesWarning; a detail it
+    lacks (a memcg's name, a stack) is printed as a placeholder, "?" (exact=True leaves such
+    records out, as --exact does). threads: how many threads read and format (None: the CPUs
+    available); the output is the same."""
     skipped = _target(prog).page_owner(mode, _node_list(nid), None, _writer(file),
-                                       threads=threads or 0)
+                                       threads=threads or 0, exact=exact)
     _warn_skipped(skipped)
 
 

@@ -144,7 +144,7 @@ def run(args):
             progress = _Progress()
             try:
                 skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
-                                            progress.update, args.threads)
+                                            progress.update, args.threads, args.exact)
             finally:
                 progress.clear()
         out.close()
