@@ -23,7 +23,7 @@ static void cmd_powner(void);
 static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
-    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads]\n"
+    "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads] [--exact]\n"
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
@@ -42,6 +42,9 @@ static char* help_powner[] = {
     "                 a filter command as written to the page_owner file, such as",
     "                 \"mode=handle nid=0-1\"; applied after -m and -n.",
     "        -o file  write to file instead of the output stream.",
+    "        --exact  print only records whose whole text is in the dump; by",
+    "                 default a detail the dump lacks (a memcg's name, a stack)",
+    "                 is printed as a placeholder starting with \"?\".",
     "     -j threads  threads reading the dump file (default: the CPUs available;",
     "                 the output is the same). They need a dump file libkdumpfile",
     "                 reads; otherwise powner reads through crash, on one thread.",
@@ -54,9 +57,12 @@ static char* help_powner[] = {
     "                 (count_threshold); default: the dump's own value.",
     " ",
     "  A filter the kernel would reject is rejected with the kernel's errno name.",
-    "  Records whose memory is missing from a filtered dump (makedumpfile -d) are",
-    "  left out, and a note, never part of the output, says how many and why. The",
+    "  Pages whose page_owner data is missing from a filtered dump (makedumpfile",
+    "  -d) are left out; a record whose memcg name or stack is missing is printed",
+    "  with a placeholder (\"Charged to memcg ? (...)\", \" ? (stack not in the",
+    "  dump, handle N)\"). Notes, never part of the output, count both. The",
     "  output can be piped, redirected with \">\" and scrolled; Ctrl-C stops it.",
+    "  The command works in crash --minimal too.",
     "\nEXAMPLES",
     "  The whole page_owner file, into a file:\n",
     "    crash> powner > page_owner.txt",
@@ -72,7 +78,7 @@ static char* help_powner[] = {
 /* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 static struct command_table_entry command_table[] = {
-    {"powner", cmd_powner, help_powner, 0},
+    {"powner", cmd_powner, help_powner, MINIMAL}, /* crash --minimal too: memory, symbols, gdb */
     {NULL, NULL, NULL, 0},
 };
 
