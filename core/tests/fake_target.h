@@ -390,12 +390,14 @@ public:
   uint64_t record_addr(uint32_t handle) const {
     return kPool0 + ((uint64_t{handle} >> model.handle_index_bits) << model.depot_stack_align);
   }
-  // add_stack_record_to_list(): a struct stack at the head of stack_list (newest first).
-  void push_stack_list(uint64_t record) {
+  // add_stack_record_to_list(): a struct stack at the head of stack_list (newest first);
+  // returns it.
+  uint64_t push_stack_list(uint64_t record) {
     uint64_t stack = alloc(16);
     mem.put_value<uint64_t>(stack + model.stack_record_off, record);
     mem.put_value<uint64_t>(stack + model.stack_next_off, read_u64(kStackList));
     mem.put_value<uint64_t>(kStackList, stack);
+    return stack;
   }
   StackDepot& depot() {
     if (!depot_) {
