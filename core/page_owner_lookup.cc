@@ -1,5 +1,6 @@
 #include "page_owner_lookup.h"
 
+#include "mem_section.h"
 #include "memory_reads.h"
 
 #include <algorithm>
@@ -58,34 +59,30 @@ PageOwnerLookup lookup_page_owner(Memory& mem, const KernelModel& m, uint64_t pf
   // __pfn_to_section()
   uint64_t nr = pfn >> m.pfn_section_shift;
   if (nr >= m.nr_mem_sections) return done(State::NoPage);
-  uint64_t ms = 0;
+  uint64_t root = 0;
   if (m.sparsemem_extreme) {
     uint64_t root_nr = nr / m.sections_per_root;
     if (root_nr >= m.nr_section_roots) return done(State::NoPage);
-    auto root = read_value<uint64_t>(mem, m.mem_section + 8 * root_nr);
-    if (!root) return done(State::Unreadable);
-    if (!*root) return done(State::NoPage);
-    ms = *root + (nr % m.sections_per_root) * m.mem_section_size;
-  } else {
-    ms = m.mem_section + nr * m.mem_section_size;
+    auto read = read_value<uint64_t>(mem, m.mem_section + 8 * root_nr);
+    if (!read) return done(State::Unreadable);
+    if (!*read) return done(State::NoPage);
+    root = *read;
   }
-  auto map = read_value<uint64_t>(mem, ms + m.ms_section_mem_map_off);
-  if (!map) return done(State::Unreadable);
-  if (!(*map & m.section_has_mem_map)) return done(State::NoPage);
-
-  // lookup_page_ext(): section->page_ext, unless page_ext_invalid().
-  auto page_ext = read_value<uint64_t>(mem, ms + m.ms_page_ext_off);
-  if (!page_ext) return done(State::Unreadable);
-  if (!*page_ext || (*page_ext & m.page_ext_invalid)) return done(State::NoPageExt);
-  uint64_t ext = *page_ext + m.page_ext_size * pfn;
+  // The section as the walk reads it (mem_section.h).
+  auto section = read_mem_section(mem, m, section_address(m, nr, root), nr);
+  if (!section) return done(State::Unreadable);
+  if (!section->present) return done(State::NoPage);
+  if (!section->page_ext) return done(State::Unreadable);
+  if (!*section->page_ext) return done(State::NoPageExt);
+  const uint64_t index = pfn & ((1ULL << m.pfn_section_shift) - 1);
+  uint64_t ext = *section->page_ext + m.page_ext_size * index;
   std::vector<unsigned char> owner(m.po.size);
   auto ext_flags = read_value<uint64_t>(mem, ext);
   if (!ext_flags || !mem.read(ext + m.page_owner_offset, owner.data(), owner.size()))
     return done(State::Unreadable);
   if (!(*ext_flags >> m.page_ext_owner_bit & 1)) return done(State::NeverSet);
 
-  // section_mem_map holds mem_map - section_start_pfn (sparse_encode_mem_map()).
-  uint64_t page = (*map & m.section_map_mask) + pfn * m.page_struct_size;
+  uint64_t page = section->mem_map + index * m.page_struct_size;
   std::vector<unsigned char> page_bytes(m.page_struct_size);
   if (!mem.read(page, page_bytes.data(), page_bytes.size())) return done(State::Unreadable);
 
@@ -96,20 +93,13 @@ PageOwnerLookup lookup_page_owner(Memory& mem, const KernelModel& m, uint64_t pf
   decode_owner(m, owner.data(), rec);
   decode_page(m, page_bytes.data(), rec);
 
-  // get_pageblock_migratetype(), as the walk decodes it; -1 when the usage map is missing.
+  // get_pageblock_migratetype(); -1 when the usage map is missing.
   rec.pageblock_migratetype = -1;
-  auto usage = read_value<uint64_t>(mem, ms + m.ms_usage_off);
-  if (usage && *usage) {
-    uint64_t bitidx =
-        ((pfn & ((1ULL << m.pfn_section_shift) - 1)) >> m.pageblock_order) * m.nr_pageblock_bits;
-    if (auto word =
-            read_value<uint64_t>(mem, *usage + m.usage_pageblock_flags_off + 8 * (bitidx / 64))) {
-      uint64_t v = *word >> (bitidx % 64);
-      if (m.pb_isolate_bit && (v >> *m.pb_isolate_bit & 1))
-        rec.pageblock_migratetype = static_cast<int>(m.migrate_isolate);
-      else
-        rec.pageblock_migratetype = static_cast<int>(v & 7);
-    }
+  if (section->usage) {
+    uint64_t bitidx = pageblock_bit_index(m, pfn);
+    if (auto word = read_value<uint64_t>(mem, section->usage + m.usage_pageblock_flags_off +
+                                                  8 * (bitidx / 64)))
+      rec.pageblock_migratetype = pageblock_migratetype(m, *word >> (bitidx % 64));
   }
   return result;
 }

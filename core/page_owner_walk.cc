@@ -1,5 +1,6 @@
 #include "page_owner_walk.h"
 
+#include "mem_section.h"
 #include "memory_reads.h"
 
 #include <algorithm>
@@ -113,33 +114,28 @@ const PageOwnerWalk::Section& PageOwnerWalk::section(uint64_t nr) {
     if (root < roots_.size() && roots_[root] == kRootUnreadable)
       skipped_.add(SkipReason::SectionMissing, pages_per_section);
     else if (root < roots_.size() && roots_[root])
-      ms = roots_[root] + (nr % m_.sections_per_root) * m_.mem_section_size;
+      ms = section_address(m_, nr, roots_[root]);
   } else {
-    ms = m_.mem_section + nr * m_.mem_section_size;
+    ms = section_address(m_, nr, 0);
   }
-  uint64_t start_pfn = nr << m_.pfn_section_shift;
-  auto map = ms ? read_value<uint64_t>(mem_, ms + m_.ms_section_mem_map_off) : std::nullopt;
-  if (ms && !map) skipped_.add(SkipReason::SectionMissing, pages_per_section);
-  if (map && (*map & m_.section_has_mem_map)) {
+  auto read = ms ? read_mem_section(mem_, m_, ms, nr) : std::nullopt;
+  if (ms && !read) skipped_.add(SkipReason::SectionMissing, pages_per_section);
+  if (read && read->present) {
     s.present = true;
-    s.early = *map & m_.section_is_early;
-    // section_mem_map holds mem_map - section_start_pfn (sparse_encode_mem_map()); with
-    // SPARSEMEM_VMEMMAP the kernel never reads it back (a damaged one must not mislead us).
-    s.mem_map = m_.vmemmap.value_or(*map & m_.section_map_mask) + start_pfn * m_.page_struct_size;
-    uint64_t usage = read_value<uint64_t>(mem_, ms + m_.ms_usage_off).value_or(0);
-    if (usage) {
+    s.early = read->early;
+    s.mem_map = read->mem_map;
+    if (read->usage) {
       s.subsection_map =
-          read_value<uint64_t>(mem_, usage + m_.usage_subsection_map_off).value_or(0);
+          read_value<uint64_t>(mem_, read->usage + m_.usage_subsection_map_off).value_or(0);
       uint64_t blocks = pages_per_section >> m_.pageblock_order;
       s.pageblock_bits.assign((blocks * m_.nr_pageblock_bits + 63) / 64, 0);
-      if (!mem_.read(usage + m_.usage_pageblock_flags_off, s.pageblock_bits.data(),
+      if (!mem_.read(read->usage + m_.usage_pageblock_flags_off, s.pageblock_bits.data(),
                      s.pageblock_bits.size() * 8))
         s.pageblock_bits.clear();
     }
     load_block(s.mem_map, s.pages, s.page_chunk_ok, pages_per_section * m_.page_struct_size);
-    uint64_t pe = read_value<uint64_t>(mem_, ms + m_.ms_page_ext_off).value_or(0);
-    if (pe && !(pe & m_.page_ext_invalid)) {
-      s.page_ext = pe + m_.page_ext_size * start_pfn;
+    if (read->page_ext.value_or(0)) {
+      s.page_ext = *read->page_ext;
       load_block(s.page_ext, s.exts, s.ext_chunk_ok, pages_per_section * m_.page_ext_size);
     }
   }
@@ -157,14 +153,9 @@ bool PageOwnerWalk::pfn_valid(uint64_t pfn) {
 }
 
 int PageOwnerWalk::pageblock_migratetype(const Section& s, uint64_t pfn) const {
-  if (s.pageblock_bits.empty()) return -1;
-  uint64_t bitidx =
-      ((pfn & ((1ULL << m_.pfn_section_shift) - 1)) >> m_.pageblock_order) * m_.nr_pageblock_bits;
+  uint64_t bitidx = pageblock_bit_index(m_, pfn);
   if (bitidx / 64 >= s.pageblock_bits.size()) return -1;
-  uint64_t v = s.pageblock_bits[bitidx / 64] >> (bitidx % 64);
-  if (m_.pb_isolate_bit && (v >> *m_.pb_isolate_bit & 1))
-    return static_cast<int>(m_.migrate_isolate);
-  return static_cast<int>(v & 7); // PAGEBLOCK_MIGRATETYPE_MASK / MIGRATETYPE_MASK
+  return powner::pageblock_migratetype(m_, s.pageblock_bits[bitidx / 64] >> (bitidx % 64));
 }
 
 int PageOwnerWalk::node_of(uint64_t flags, uint64_t pfn) {
