@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -65,7 +66,13 @@ TEST_F(PageOwnerLookupTest, CursorBatchesAreTheWalk) {
       size_t batches = 0;
       std::vector<PageRecord> pulled = pull(d, *f, &batches);
       ASSERT_EQ(pulled.size(), whole.size()) << d.name;
-      EXPECT_GT(batches, 1u) << d.name;
+      // batches of whole sections: more than one where records are in more than one
+      std::set<uint64_t> sections;
+      for (const PageRecord& r : whole)
+        sections.insert(r.pfn >> d.engine->model().pfn_section_shift);
+      if (sections.size() > 1) {
+        EXPECT_GT(batches, 1u) << d.name;
+      }
       for (size_t i = 0; i < whole.size(); i++)
         ASSERT_EQ(fields(pulled[i]), fields(whole[i])) << d.name << " record " << i;
       EXPECT_GT(whole.size(), 1000u) << d.name;
