@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Times "resolve every type, member, enumerator and variable powner needs" from a vmlinux
 // with elfutils libdw (the product's DwarfTypes) or with libdwarf (a trial reader using the
 // same strategy: CU names first, a lazy index of a few preferred CUs, a scan of the others

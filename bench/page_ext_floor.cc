@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The floor for powner's speed: only read the page_ext region of a dump (every present
 // section's page_ext array, in the same 4 KiB-tolerant blocks the engine uses) through
 // libkdumpfile, without decoding anything.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """powner's speed on one dump: the CLI (full output, -m handle, a nid filter, --stacks), the
 crash extension and the drgn plugin, against the floor (only reading the page_ext region
 through libkdumpfile, bench/page_ext_floor.cc). Prints a Markdown table for bench/RESULTS.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
 #include "dump_command.h"
 #include "engine.h"

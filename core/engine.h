@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The engine's front door for every host (CLI, crash extension, drgn plugin): give it memory,
 // types and VMCOREINFO; ask for the page_owner file or a page_owner_stacks view.
 #pragma once

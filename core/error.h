@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Errors that end a run: one line for the user, and the exit status the CLI documents.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The per-fd page_owner filter of Linux 7.3 (mm/page_owner.c page_owner_write()): "mode=" and
 // "nid=" tokens, parsed and validated exactly as the kernel does, all-or-nothing.
 #pragma once

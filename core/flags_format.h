@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's printf extensions for flags: %pGg (gfp masks) and %pGp (page->flags),
 // lib/vsprintf.c format_flags() and format_page_flags(), with the name tables read from
 // the dump, and the kernel's number() rules (%#x of 0 is "0x0").

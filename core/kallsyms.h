@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // %pS as the dumped kernel prints it: "name+0xoff/0xsize [module]", or "0x<hex>" when the
 // kernel would find no symbol. Symbols come from the kallsyms tables inside the dump (never from
 // the vmlinux ELF symbol table), from loaded modules' kallsyms, from BPF JIT images and from

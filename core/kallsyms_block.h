@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the kallsyms readers (kallsyms.cc, module_symbols.cc) share: bytes read from the dump
 // with a note of the pages it lacks, and the bounds on what they read.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Everything the engine needs to know about one kernel, resolved once from the dump's own
 // types, symbols and VMCOREINFO: struct layouts, global addresses, encodings that changed
 // between versions (stack depot handles, pageblock bits, the "never migrated" sentinel,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A Memory that several threads may share: one read at a time. For the caches (stacks, memcgs)
 // that workers consult while each walks with a reader of its own.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "mem_section.h"
 
 #include "memory_reads.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SPARSEMEM as the kernel reads it, written once for the page_owner walk and the single-page
 // lookup: where mem_section nr is (__nr_to_section()), what it says about its pages
 // (sparse_decode_mem_map() or vmemmap, lookup_page_ext()), and the pageblock bits of its usage

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The memcg lines of a page_owner record (print_page_owner_memcg()): "Slab cache page" and
 // "Charged [(via objcg) ]to [offline ]memcg <name>", with each version's reading of
 // page->memcg_data. Memcgs are looked up once per distinct memcg_data value. append() and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Kernel virtual memory of the target: a dump, /proc/kcore, or a debugger's view of either.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Typed, bounded reads through Memory. Every value read from a dump is untrusted.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // page_owner as data, for hosts that hand records to their users (the drgn plugin) rather than
 // print them: read_page_owner()'s records pulled a batch at a time, and one page's page_owner as
 // __dump_page_owner() reads it (its stack: StackDepot::fetch()).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The walk of read_page_owner(): every pfn from min_low_pfn to max_pfn, skipping what the
 // kernel skips (invalid sections, buddy pages, pages without page_ext or owner, tail pages
 // of high-order allocations, handle 0, pages outside the node filter), reading struct page

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One allocated page as print_page_owner() sees it, and the one decoder of its bytes: the
 // walk and the single-page lookup both read a record through decode_owner() and decode_page().
 #pragma once

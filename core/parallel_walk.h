@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // read_page_owner()'s walk cut into chunks of whole memory sections, on several threads. The
 // chunks' walks together are the one walk (see PageOwnerCursor). Each worker walks a chunk with a
 // Memory of its own (Memory::clone()) and hands its records to that chunk's ChunkWork (which may

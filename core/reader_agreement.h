@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Whether two readers of one kernel's memory see the same thing: a host's own reader (crash's,
 // drgn's) and the dump file opened with powner's, which is faster and can be copied for worker
 // threads. A host may have been told a different phys_base or KASLR offset than the file says.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // print_page_owner(): the text of one record, in the dumped kernel's own format and in the
 // 7.3 print modes (stack, handle, stack_handle). One printer per thread (its caches of flag
 // texts and of answers are its own); the stack depot and memcg lines may be shared.

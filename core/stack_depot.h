@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Stack depot: handle -> stack_record -> " %pS\n" lines, as stack_depot_snprint() prints
 // them. Each handle is decoded and symbolized once; records are cached by handle. text() may be
 // called from several threads (given a Memory that may: see LockedMemory).

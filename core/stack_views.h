@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /sys/kernel/debug/page_owner_stacks/{show_stacks,show_handles,show_stacks_handles}:
 // stack_print() over the dump's stack_list, newest first.
 #pragma once

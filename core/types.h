@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's own type information (DWARF, BTF, or a debugger's): the few facts the engine
 // asks about structs, enums and variables. Readers implement it; the engine never parses
 // debug info itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // VMCOREINFO: the key=value notes the kernel leaves for dump tools (OSRELEASE, BUILD-ID,
 // SYMBOL(x), NUMBER(x), LENGTH(x), OFFSET(s.m), SIZE(x), KERNELOFFSET).
 #pragma once

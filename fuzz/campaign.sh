@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A long fuzzing campaign, run by hand (ctest runs each fuzzer for seconds only): builds the
 # fuzzers (clang, ASan + UBSan) and runs each for MINUTES, one after the other, then prints a
 # table of what each did. Crash reproducers stay in BUILD/fuzz-work/TARGET/artifacts/; add each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the fuzz targets share: a reader of the fuzzer's bytes, memory made of tiled byte
 // patterns with holes, and the model of a real kernel (the 7.3 fixtures' x86_64 build).
 #pragma once

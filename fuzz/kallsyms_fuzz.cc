@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kallsyms decoder: VMCOREINFO text and the tables it points at, both fuzzed, then
 // lookups as %pS does them.
 //

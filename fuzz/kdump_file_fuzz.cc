@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Whole-dump reading: a small mutated dump (kdump ELF or kdump-compressed) opened with
 // KdumpFile (libkdumpfile underneath), its VMCOREINFO parsed, memory read where VMCOREINFO
 // points, and the kallsyms tables decoded from it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the fuzzers' seed corpora (fuzz/corpus/<target>/). Run by hand when a harness's input
 format changes; the seeds are committed.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The filter parser: bitmap_parselist() over node lists and page_owner_write()'s commands.
 //
 // Input: u16 MAX_NUMNODES selector, u64 mask of the nodes with memory, then the text, used both

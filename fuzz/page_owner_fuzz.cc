@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The page_ext/page_owner record decoder: read_page_owner()'s walk and print_page_owner()'s
 // text (PageOwnerWalk, RecordPrinter, StackDepot, MemcgLines) over fuzzed memory sections,
 // struct pages, page_ext, pageblock bits, stack depot and memcg structures, with the model of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A main() for the fuzz targets without libFuzzer: runs LLVMFuzzerTestOneInput once on each
 // file named (or each file of each directory named). The main build compiles every target with
 // it, so that the seed corpora and any inputs the fuzzers found are regression tests that need

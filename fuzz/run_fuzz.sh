@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The fuzzers, for ctest (fuzz/CMakeLists.txt):
 #   run_fuzz.sh build SRC BUILD CC CXX     configure SRC with clang into BUILD, build the fuzzers
 #   run_fuzz.sh run SRC BUILD TARGET SECONDS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The stack depot: handles decoded into pool, offset and record, records read and printed,
 // and the page_owner_stacks list walked, over fuzzed pools and a fuzzed list.
 //

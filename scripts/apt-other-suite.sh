@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run apt-get against a newer Debian suite without touching the system's apt
 # configuration: a private state folder, its own sources file, download/source only.
 #   scripts/apt-other-suite.sh SUITE download PKG...   (SUITE: trixie, sid, experimental,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The main job on a bundled dump: from a fresh Debian 12 machine, install what is needed,
 # build powner, read page_owner out of the real Linux 7.3 kdumps in tests/vmcores/7.3/numa2,
 # and compare with what that kernel printed live.

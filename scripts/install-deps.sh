@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install what powner needs to build and test, from Debian 12 (bookworm) only.
 # Idempotent: packages already present are not fetched again.
 #   scripts/install-deps.sh            build + test dependencies

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite, from a fresh Debian 12 machine: install what is needed, build, test.
 #   scripts/test.sh [BUILD_DIR]      (default: build)
 set -euo pipefail

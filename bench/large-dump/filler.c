@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fills most of a guest's memory with allocations that page_owner records: order-0
 // anonymous memory on every node, transparent huge pages, and tmpfs page cache, from
 // several processes. Returns once everything is touched; the children stay paused.

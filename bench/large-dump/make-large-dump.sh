@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Make a large real dump for the benchmarks (not committed): a 7.3 page_owner guest with
 # MEM of memory on two NUMA nodes, mostly allocated (order-0 anonymous memory, THP, tmpfs
 # page cache from many processes), crashed into kdump, saved by makedumpfile -c -d 31 in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The options every host's powner command takes (the CLI, crash> powner), their checks, and the
 // one-line messages for what is wrong with a command line: written once, for all hosts.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The powner command's command line, as the CLI and the drgn command take it: the options
 // every host takes (command_options.h), the dump and the vmlinux (-c, -s, or named in crash's
 // order), --force, --help and --version. Written once; the hosts only run what it parsed.

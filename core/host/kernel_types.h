@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where the engine's types come from, for a host that opens the files itself (the CLI, the
 // drgn command): a vmlinux's DWARF when one is given and it is the dump's kernel, else the
 // kernel's own BTF. Written once, with its messages, for every such host.

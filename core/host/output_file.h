@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // -o FILE for every host: never one of the files being read, and never a half-written file that
 // looks complete. A regular file is written as a temporary file in the same folder and renamed
 // over FILE only once all of it is written (rename is atomic within a file system); a device or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Types from the kernel's own BTF (libbpf): the .BTF section of the dumped kernel, found in the
 // dump through kallsyms (__start_BTF..__stop_BTF), or a BTF file such as /sys/kernel/btf/vmlinux.
 // Struct, union, enum and typedef answers are DWARF's (core/readers/dwarf_types.h), in the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What powner checks in a dump's headers before libkdumpfile opens it. libkdumpfile 0.5.1
 // trusts them: it allocates what their sizes say, crashes on some damage, and reads a file cut
 // short as if zeros followed its end. These checks refuse what would crash it and note which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a name is defined in a vmlinux's DWARF: the list of its CUs and, per CU, an index of
 // the file-scope names. A few preferred CUs (mm/page_owner.c first) are indexed on demand;
 // the others are walked once, together, only when a name is not found there. Lookups,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Types from a vmlinux's DWARF (elfutils libdw): the full image or an
 // `objcopy --only-keep-debug` file. The file is mapped, not read: a few preferred CUs
 // (mm/page_owner.c first) are indexed on demand, and the other CUs are walked once, only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A vmlinux's ELF side (libelf): the file mapped, not read, its identity (build id,
 // linux_banner's release) and its symbol table. What DWARF readers and version checks share;
 // nothing here reads DWARF. Not thread-safe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /proc/kcore read directly: its PT_LOAD segments map kernel virtual addresses to file offsets,
 // and a read of the file reads the running kernel's memory at that moment. KdumpFile reads a
 // live kernel through it rather than through libkdumpfile, whose page cache would keep what a

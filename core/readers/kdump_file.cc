@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "kdump_file.h"
 
 #include "dump_headers.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A kernel dump opened with libkdumpfile: kdump-compressed (makedumpfile, filtered or not),
 // kdump ELF, QEMU's ELF, or /proc/kcore. Provides memory and VMCOREINFO.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // BtfTypes against DwarfTypes on every fixture kernel: the BTF inside the dump, found through
 // the dump's kallsyms alone, answers every type, member and enumerator question the engine asks
 // (recorded while resolving the kernel model and reading kallsyms with DWARF) exactly as DWARF

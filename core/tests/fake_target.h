@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Test doubles: memory made of byte ranges, types that know nothing, and a small fake kernel
 // (sparsemem sections, struct page, page_ext with page_owner, the stack depot, stack_list and
 // memory cgroups) laid out in that memory, with the KernelModel that describes it.

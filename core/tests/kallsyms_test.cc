@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "dwarf_types.h"
 #include "error.h"
 #include "kallsyms.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MemcgLines on a fake kernel: print_page_owner_memcg() of 7.3 (every charged folio holds an
 // obj_cgroup; no lines for tail pages) and of 6.1 (an LRU page holds its mem_cgroup): "Charged
 // [(via objcg) ]to [offline ]memcg <cgroup_name()>", "Slab cache page", nothing for an uncharged

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // PageOwnerWalk on a fake kernel: read_page_owner()'s walk of mm/page_owner.c (7.3): allocated
 // pages in pfn order; buddy pages, pages whose page_ext has no owner or a freed one, tails of
 // high-order allocations and handle 0 skipped, as the kernel skips them; the nid filter; and what

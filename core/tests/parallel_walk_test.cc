@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ParallelWalk on every fixture dump: the same records, in the same order, with the same skip
 // counts as one PageOwnerWalk, whatever the number of threads and the chunk size; a reader that
 // cannot be cloned walks on the caller's thread, and one thread walks with a clone when the clone

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // readers_agree(): a host's reader and the dump file agree only on the same bytes (or both
 // missing) at every SYMBOL the check knows, and only if at least one could be read.
 #include "fake_target.h"

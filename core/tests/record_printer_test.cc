@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RecordPrinter on a fake kernel: print_page_owner()'s text in each print mode of 7.3 (stack,
 // handle, stack_handle) and in the formats of earlier kernels (5.10 without pid, tgid, comm or
 // timestamps; decimal PFN and free_ts in 6.1), with the migrate and memcg lines. The expected

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "fake_target.h"
 #include "kallsyms.h"
 #include "stack_depot.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // render_stack_view() on a fake kernel: stack_print() of mm/page_owner.c over stack_list, newest
 // first. show_stacks prints " %pS\n" frames and "nr_base_pages: %d\n", show_handles
 // "handle: %d\n" and the pages, show_stacks_handles frames and handle without pages; the two with

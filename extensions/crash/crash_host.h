@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The crash services the extension uses, as plain C functions. crash's defs.h is C only (it uses
  * C++ keywords as names), so glue.c is the one file that includes it and the C++ side sees only
  * this. Nothing here ever leaves through error(FATAL) or a longjmp. */

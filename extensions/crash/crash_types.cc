@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "crash_types.h"
 
 #include "crash_host.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // powner::Types answered by crash: addresses from crash's symbol table (KASLR applied), sizes,
 // offsets and kinds from its embedded gdb, enumerators from crash's enumerator_value(). gdb
 // evaluates C expressions on a null pointer without touching memory ("&$p->page_type",

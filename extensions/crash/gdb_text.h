@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the crash extension makes of the text crash's gdb prints: "ptype" of an expression (the
 // kind of its type), "ptype /o" of a struct (where a bitfield lies), and the small pieces of
 // text handling the type lookups share. Nothing here talks to crash.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The crash side of the powner extension: registers the command and its help, and gives the C++
  * side (crash_host.h) memory, symbols, gdb's type answers, VMCOREINFO and crash's output stream.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash.
 #include "command_options.h"
 #include "crash_host.h"

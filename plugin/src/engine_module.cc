@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // powner._engine: the powner engine for Python hosts. Memory and types come from Python
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
 // the engine's text goes back as bytes, its records and stacks as named fields (dicts).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # A Debian sid package run on this Debian 12 machine without installing anything: the package
 # and the closure of the libraries it depends on are unpacked into a private prefix, and its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The powner command as a new user meets it: what it does to files (-o), how it reads its options,
 and what it says when something is wrong. Every failure is one line on stderr starting with
 "powner: " and a documented exit status; outputs are compared whole with the default run's.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The README's way to use an installed copy works as written: cmake --install into a prefix P,
 then the README's `export` lines (read from README.md, P put in) find the command, the man page,
 the crash extension by its bare name and the drgn plugin; the crash session prints one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The fixture dumps for tests that run the engine on real dumps: every vmcore.* under
 // $POWNER_FIXTURES/KERNEL/FIXTURE/, opened with the powner command's readers and its vmlinux.
 #pragma once

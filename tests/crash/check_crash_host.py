@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """scripts/crash and crash> powner as a new user meets them, on a dump crash starts on only with
 --zero_excluded: scripts/crash finds that out and says so (with a cache of its own, so the
 finding is made here), and inside the session -o never overwrites the dump crash reads, writes a

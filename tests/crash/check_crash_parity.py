@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parity of crash> powner: real crash, in batch mode, prints exactly what the live kernel printed.
 
 usage: check_crash_parity.py FIXTURE_DIR DUMP EXTENSION -- CRASH_COMMAND...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The crash extension reads gdb's ptype text for kinds and bitfields: what it makes of the texts
 // crash's gdb prints.
 #include "gdb_text.h"

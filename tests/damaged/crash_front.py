@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """crash> powner with the powner command's shape, for the damaged matrix: one crash session in
 batch mode that loads the extension and runs `powner OPTIONS` once.
 

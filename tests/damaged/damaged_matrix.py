@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Damaged dumps: one case of the matrix, made from a real fixture and run through a host.
 
 usage: damaged_matrix.py [--crash] FIXTURE_DIR WORK_DIR POWNER CASE

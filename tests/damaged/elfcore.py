@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A kdump ELF core (makedumpfile -E) as the damaged-dump tests need it: its PT_LOAD segments,
 its VMCOREINFO, and x86_64 virtual-to-physical translation through the dumped kernel's own
 page tables, so that a kernel address can be turned into a file offset to damage.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the drgn plugin's tests share: a fixture dump opened with drgn, its live captures, and
 tests/parity/check_parity.py's rule for comparing a text with them."""
 import importlib.util

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // core/page_owner_lookup (what the drgn plugin's records(), page_owner_of() and stacks use)
 // against the engine's own walk and stack text, on every fixture dump of $POWNER_FIXTURES read
 // with the powner command's readers:

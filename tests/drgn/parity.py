@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parity of the drgn plugin: python3 -m powner.drgn prints what the live kernel printed, for
 every capture of a fixture dump (tests/parity/check_parity.py does the comparing).
 

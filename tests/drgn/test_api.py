@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The drgn plugin's API (powner.drgn) against the live captures of a fixture dump:
 
 - page_owner() takes mode and nid as values, each what follows "mode=" or "nid=" in a write to

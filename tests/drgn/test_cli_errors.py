@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """python3 -m powner.drgn fails as the powner command does: same exit status, one line on
 stderr, the same line (both parse their command line with the engine's parser, core/host/
 dump_command.h: only the program named in "see ... --help" differs). A vmlinux of another build is refused, and read with --force.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """python3 -m powner.drgn's options, as the powner command takes them, against the live captures
 of a fixture dump:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The record API on a damaged dump: records whose stack handle is garbage come with an empty
 stack and their handle, are counted in the SkippedPagesWarning, and every other record is the
 live kernel's (the damaged matrix's garbage-handles case, read through records()).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The installed package works: cmake --install puts powner (the Python code and the compiled
 engine) under PREFIX/lib/python3/dist-packages, and from there
     python3 -m powner.drgn -c VMCORE -s VMLINUX -m handle -n 1

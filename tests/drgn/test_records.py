@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The drgn plugin's record API against the text and against drgn's own reading of the dump.
 
 - records(prog) and records(prog, nid=N) hold exactly the records of the live kernel's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The drgn plugin answers the engine's type questions as the DWARF reader does.
 
 Every question the engine asks while it prints the page_owner file and the stack views, and

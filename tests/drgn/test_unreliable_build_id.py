@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A dump of a kernel that writes a wrong BUILD-ID into VMCOREINFO (Linux commit 905415ff3ffb and
 its stable backports: 6.1.113 to 6.1.118 among them) is read with its own vmlinux, by the powner
 command and the drgn command alike; the same wrong build id on a release without the bug is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The DWARF reader's answers to Types questions, for comparison with the drgn plugin's.
 //   types_oracle VMLINUX KASLR_OFFSET < questions > answers
 // One question per line, tab-separated: "size TYPE", "member TYPE PATH", "enumerator NAME",

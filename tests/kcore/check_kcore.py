@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Does powner's output on a running kernel's /proc/kcore agree with the kernel's own page_owner
 file?  The capture (tools/mkfixture --kcore) holds, from one quiet guest: page_owner read just
 before powner ran (kcore.before.txt), powner's output (kcore.txt, kcore.stderr.txt), page_owner

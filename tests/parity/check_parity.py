@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parity: what a host prints from a dump is byte-identical to what the live kernel printed.
 
 A few slab pages may have moved on or off their partial list between the last live read and

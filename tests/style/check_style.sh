@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The house rules (CONTRIBUTING.md), one check at a time, on the files git tracks:
 #   check_style.sh SRC clang-format          C and C++ as .clang-format says (guest programs,
 #                                            which are built for the fixture guests, excepted)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check the committed fixture sets (tests/vmcores/<kernel>/<fixture>/).
 
 For every fixture: every file the manifest lists is present with its size and sha256; the

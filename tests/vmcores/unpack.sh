@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Unpack the committed fixture sets for the tests: SRC/<kernel>/vmlinux.xz -> DST/<kernel>/vmlinux,
 # SRC/<kernel>/<fixture>/captures.tar.xz -> DST/<kernel>/<fixture>/captures/, *.xz dumps
 # decompressed, the other dumps linked. Skips what is already up to date.

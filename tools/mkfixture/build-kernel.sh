@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch a Debian kernel source package, optionally apply a patch series, and build a
 # page_owner kernel for the fixture guests.
 #   build-kernel.sh VERSION WORKDIR [PATCHDIR [CONFIG [ARCH [PAGESIZE]]]]

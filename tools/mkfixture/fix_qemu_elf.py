@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Make a QEMU 7.2 dump-guest-memory ELF readable by makedumpfile, in place.
 
 QEMU 7.2 puts the section headers right after the ELF header and the program headers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by mkfixture.sh --kcore once the kernel and the initramfs (with powner) are built:
 # boot the guest, let po_capture run powner on /proc/kcore between two page_owner reads, check
 # that they agree (tests/kcore/check_kcore.py), and keep the captures. A guest that was not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Make one page_owner fixture: build (or reuse) a kernel, boot it under QEMU with a
 # NUMA topology, run the workload, capture the live page_owner outputs quietly, dump.
 #   mkfixture.sh [options] SETDIR NAME
@@ -40,7 +41,7 @@ while [ $# -gt 2 ]; do
 	esac
 	shift 2
 done
-[ $# -eq 2 ] || { sed -n '2,/^# Run by hand/p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '3,/^# Run by hand/p' "$0"; exit 2; }
 set_dir=$(realpath -m "$1") name=$2
 out=$set_dir/$name
 log() { echo "mkfixture: $*" >&2; }

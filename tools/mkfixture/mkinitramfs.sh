@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the guest's initramfs images in DIR (which holds po_work, po_capture, po_mod/po_mod.ko):
 #   DIR/kdump.cpio.gz      busybox + makedumpfile, run by the crash kernel
 #   DIR/initramfs.cpio.gz  busybox + kexec + workload + capture + the crash kernel payload

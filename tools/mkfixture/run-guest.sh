@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boot a fixture guest under QEMU (TCG) and collect what it sends over virtio-serial.
 #   run-guest.sh --topology numa2|numa3-memless --mem SIZE --dump kdump|qemu|none
 #                [--dumps d31,d23,elf] BZIMAGE INITRD OUTDIR

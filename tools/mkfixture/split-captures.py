@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Split po_capture's shared memory ("POWNER-SHM <end>\\n" at 0, then from offset 4096
 "POWNER-FRAME <name> <length>\\n<bytes>" frames up to <end>) into one file per capture,
 and check that the guest was quiet.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check that a dump holds the page state the live capture printed, with drgn (a reader
 independent of powner): for every record of the capture, page->flags in the dump must equal
 the Flags value printed live.

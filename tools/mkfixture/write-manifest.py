@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write OUT/manifest.json for a fixture: how it was made, what it contains, and the size
 and sha256 of every file, plus counts of each kind of page_owner record in the capture
 (so that a fixture whose workload stopped exercising something is noticed)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """page_owner inside drgn: Linux's /sys/kernel/debug/page_owner and page_owner_stacks, byte for
 byte as the dumped kernel would have printed them, and the same records as Python objects.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """python3 -m powner.drgn: the powner command on drgn. Same options, output, messages and exit
 statuses as the powner command (docs/powner.1); the command line and the checks of the files
 are the engine's own (core/host/)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The engine's type questions (core/types.h) answered through drgn.
 
 The answers mean what the DWARF reader's (core/readers/dwarf_types.cc) mean: sizes and offsets in

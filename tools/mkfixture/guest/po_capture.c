@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Quiet capture of page_owner outputs in the fixture guest.
 //   po_capture PLAN SHM [crash]      (SHM: the ivshmem BAR, /sys/bus/pci/devices/.../resource2)
 // PLAN lines (read before anything is captured):

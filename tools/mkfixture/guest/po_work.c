@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fixture workload: processes that allocate memory on chosen NUMA nodes in ways that
 // differ in order, gfp mask, memcg and migration history, then keep it until the dump.
 //   po_work [CGROUP_ROOT]      (cgroup v2 mount with +memory; default /sys/fs/cgroup)
