@@ -67,7 +67,7 @@ private:
   std::unordered_map<uint32_t, StackText> stacks_;
   struct MemcgText {
     std::string text;
-    MemcgLines::Lines lines;
+    MemcgLines::Lines lines = MemcgLines::Lines::Known;
   };
   std::array<std::unordered_map<uint64_t, MemcgText>, 2> memcg_lines_; // [tail]
   uint64_t bad_handles_ = 0, memcg_placeholders_ = 0, stack_placeholders_ = 0;
