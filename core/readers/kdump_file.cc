@@ -118,6 +118,25 @@ std::unique_ptr<Memory> KdumpFile::clone() {
   return c;
 }
 
+namespace {
+
+// libkdumpfile up to 0.5.1 frees a kdump-compressed file's attributes before its diskdump
+// cleanup reads one of them (attr_remove_override() on arch.page_size; drgn issue #280):
+// kdump_free() then walks freed memory and crashes whenever that memory was used again (seen
+// under load, in the drgn and crash hosts). Such a context is emptied of its page cache and
+// left allocated (a few KB); every other one is freed.
+void free_context(kdump_ctx_t* ctx, const std::string& format) {
+#if KDUMPFILE_VERSION <= KDUMPFILE_MKVER(0, 5, 1)
+  if (format == "diskdump") {
+    kdump_set_number_attr(ctx, "cache.size", 0);
+    return;
+  }
+#endif
+  kdump_free(ctx);
+}
+
+} // namespace
+
 KdumpFile::~KdumpFile() {
   release();
 }
@@ -126,7 +145,7 @@ void KdumpFile::release() {
   if (pagemap_) kdump_bmp_decref(pagemap_);
   if (xlat_ctx_) addrxlat_ctx_decref(xlat_ctx_);
   if (xlat_sys_) addrxlat_sys_decref(xlat_sys_);
-  if (ctx_) kdump_free(ctx_);
+  if (ctx_) free_context(ctx_, format_);
   if (fd_ >= 0) ::close(fd_);
   pagemap_ = nullptr, xlat_ctx_ = nullptr, xlat_sys_ = nullptr, ctx_ = nullptr, fd_ = -1;
 }
