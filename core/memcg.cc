@@ -29,18 +29,29 @@ PageMemcg MemcgLines::describe(uint64_t memcg_data, bool page_is_tail) {
   return it->second;
 }
 
+namespace {
+
+// "Charged [(via objcg) ]to [offline ]memcg ", as print_page_owner_memcg() starts the line.
+void append_charged_to(std::string& out, bool via_objcg, bool offline) {
+  out += "Charged ";
+  if (via_objcg) out += "(via objcg) ";
+  out += "to ";
+  if (offline) out += "offline ";
+  out += "memcg ";
+}
+
+} // namespace
+
 namespace placeholder {
 
 void append_memcg(std::string& out, const PageMemcg& m) {
-  out += "Charged ";
-  if (m.via_objcg) out += "(via objcg) ";
-  out += "to ";
   if (!m.memcg) {
-    out += "memcg ? (not in the dump)\n";
+    append_charged_to(out, m.via_objcg, false); // its state is not known either
+    out += "? (not in the dump)\n";
     return;
   }
-  if (!m.online) out += "offline ";
-  out += fmt::format("memcg ? (name not in the dump, mem_cgroup {:#x}", m.memcg);
+  append_charged_to(out, m.via_objcg, !m.online);
+  out += fmt::format("? (name not in the dump, mem_cgroup {:#x}", m.memcg);
   if (m.cgroup_id) out += fmt::format(", cgroup id {}", m.cgroup_id);
   out += ")\n";
 }
@@ -63,11 +74,7 @@ MemcgLines::Lines MemcgLines::append(std::string& out, uint64_t memcg_data, bool
     out += "Slab cache page\n";
     return Lines::Known;
   case PageMemcg::State::Charged:
-    out += "Charged ";
-    if (m.via_objcg) out += "(via objcg) ";
-    out += "to ";
-    if (!m.online) out += "offline ";
-    out += "memcg ";
+    append_charged_to(out, m.via_objcg, !m.online);
     out += m.name;
     out += '\n';
     return Lines::Known;

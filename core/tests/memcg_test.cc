@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 #include <string>
-#include <type_traits>
 
 namespace powner {
 namespace {
@@ -18,14 +17,10 @@ using State = PageMemcg::State;
 
 constexpr uint64_t kKmem = 2, kObjexts = 1; // MEMCG_DATA_KMEM, MEMCG_DATA_OBJEXTS
 
-// The lines the kernel prints, nothing where the dump lacks them (for a MemcgLines that can
-// also print placeholders, without them).
-template <typename L = MemcgLines> std::string lines(L& memcg, uint64_t memcg_data, bool tail) {
+// The lines the kernel prints, nothing where the dump lacks them (no placeholders).
+std::string lines(MemcgLines& memcg, uint64_t memcg_data, bool tail) {
   std::string out;
-  if constexpr (std::is_invocable_v<decltype(&L::append), L&, std::string&, uint64_t, bool>)
-    memcg.append(out, memcg_data, tail);
-  else
-    memcg.append(out, memcg_data, tail, false);
+  memcg.append(out, memcg_data, tail, /*placeholders=*/false);
   return out;
 }
 

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 #include <memory>
 #include <string>
-#include <type_traits>
 
 namespace powner {
 namespace {
@@ -25,13 +24,10 @@ const char kFramesText[] = " 0xffffffff81313a5d\n"
                            " 0xffffffff8133a065\n"
                            " 0xffffffff8133a298\n";
 
-// A printer of the kernel's text or nothing, where the printer can also print placeholders.
-template <typename P = RecordPrinter>
-std::unique_ptr<P> exact_printer(const KernelModel& model, StackDepot& depot, MemcgLines& memcg) {
-  if constexpr (std::is_constructible_v<P, const KernelModel&, StackDepot&, MemcgLines&, bool>)
-    return std::make_unique<P>(model, depot, memcg, true);
-  else
-    return std::make_unique<P>(model, depot, memcg);
+// A printer of the kernel's text or nothing (no placeholders).
+std::unique_ptr<RecordPrinter> exact_printer(const KernelModel& model, StackDepot& depot,
+                                             MemcgLines& memcg) {
+  return std::make_unique<RecordPrinter>(model, depot, memcg, /*exact=*/true);
 }
 
 // The record's text, or "" unless printed (then *result says why).

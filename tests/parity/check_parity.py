@@ -84,7 +84,8 @@ def placeholders_in(live, printed):
             j += 1
             continue
         m = MEMCG_PLACEHOLDER.fullmatch(b[j])
-        if m and a[i].startswith("Charged ") and (m.group(1) is not None) == (" (via objcg) " in a[i][7:21]) \
+        if m and a[i].startswith("Charged ") \
+                and (m.group(1) is not None) == a[i].startswith("Charged (via objcg) ") \
                 and (m.group(2) is None or " offline memcg " in a[i]):
             kinds.add("memcg")
             i += 1
