@@ -3,11 +3,11 @@
 // section's page_ext array, in the same 4 KiB-tolerant blocks the engine uses) through
 // libkdumpfile, without decoding anything.
 //   powner_bench_floor VMCORE VMLINUX
-#include "dwarf_types.h"
-#include "error.h"
-#include "kdump_file.h"
-#include "kernel_model.h"
-#include "memory_reads.h"
+#include "powner/kernel_model.h"
+#include "powner/memory_reads.h"
+#include "powner/readers/dwarf_types.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/status.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
-#include "dump_command.h"
-#include "engine.h"
-#include "error.h"
-#include "kdump_file.h"
-#include "kernel_types.h"
-#include "output_file.h"
-#include "parallel_walk.h"
+#include "powner/engine.h"
+#include "powner/host/dump_command.h"
+#include "powner/host/kernel_types.h"
+#include "powner/host/output_file.h"
+#include "powner/parallel_walk.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/status.h"
 
 #include <csignal>
 #include <cstdio>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "engine.h"
+#include "powner/engine.h"
 
-#include "error.h"
-#include "parallel_walk.h"
-#include "record_printer.h"
+#include "powner/parallel_walk.h"
+#include "powner/record_printer.h"
+#include "powner/status.h"
 
 #include <algorithm>
 #include <fmt/format.h>

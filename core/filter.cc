@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "filter.h"
+#include "powner/filter.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <cerrno>
 #include <cstring>

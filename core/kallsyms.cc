@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The vmlinux kallsyms table, and the lookups that go through every table (module_symbols.cc
 // reads the others).
-#include "kallsyms.h"
+#include "powner/kallsyms.h"
 
 #include "kallsyms_block.h"
 

@@ -3,7 +3,7 @@
 // with a note of the pages it lacks, and the bounds on what they read.
 #pragma once
 
-#include "memory.h"
+#include "powner/memory.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "kernel_model.h"
+#include "powner/kernel_model.h"
 
-#include "error.h"
-#include "memory_reads.h"
+#include "powner/memory_reads.h"
+#include "powner/status.h"
 
 #include <algorithm>
 #include <bit>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "mem_section.h"
 
-#include "memory_reads.h"
+#include "powner/memory_reads.h"
 
 namespace powner {
 

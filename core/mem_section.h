@@ -5,8 +5,8 @@
 // map (get_pfnblock_flags_mask()).
 #pragma once
 
-#include "kernel_model.h"
-#include "memory.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "memcg.h"
+#include "powner/memcg.h"
 
-#include "memory_reads.h"
+#include "powner/memory_reads.h"
 
 #include <fmt/format.h>
 

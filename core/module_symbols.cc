@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The symbols outside the vmlinux kallsyms table: loaded modules' kallsyms, BPF JIT images and
 // ftrace's copies of freed module init symbols.
-#include "kallsyms.h"
 #include "kallsyms_block.h"
+#include "powner/kallsyms.h"
 
 #include <algorithm>
 #include <cstring>

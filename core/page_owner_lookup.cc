@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "page_owner_lookup.h"
+#include "powner/page_owner_lookup.h"
 
 #include "mem_section.h"
-#include "memory_reads.h"
+#include "powner/memory_reads.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "page_record.h"
+#include "powner/page_record.h"
 
 #include <cstring>
 

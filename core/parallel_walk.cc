@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "parallel_walk.h"
+#include "powner/parallel_walk.h"
 
 #include <algorithm>
 #include <condition_variable>

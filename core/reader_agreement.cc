@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "reader_agreement.h"
+#include "powner/reader_agreement.h"
 
 #include <array>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "record_printer.h"
+#include "powner/record_printer.h"
 
-#include "flags_format.h"
+#include "powner/flags_format.h"
 
 #include <fmt/compile.h>
 #include <fmt/format.h>

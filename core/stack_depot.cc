@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "stack_depot.h"
+#include "powner/stack_depot.h"
 
-#include "kallsyms.h"
-#include "memory_reads.h"
+#include "powner/kallsyms.h"
+#include "powner/memory_reads.h"
 
 #include <algorithm>
 

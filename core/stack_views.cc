@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "stack_views.h"
+#include "powner/stack_views.h"
 
-#include "error.h"
-#include "memory_reads.h"
+#include "powner/memory_reads.h"
+#include "powner/status.h"
 
 #include <fmt/format.h>
 #include <unordered_set>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "vmcoreinfo.h"
+#include "powner/vmcoreinfo.h"
 
 #include <charconv>
 

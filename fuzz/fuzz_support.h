@@ -3,8 +3,8 @@
 // patterns with holes, and the model of a real kernel (the 7.3 fixtures' x86_64 build).
 #pragma once
 
-#include "kernel_model.h"
-#include "memory.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -6,10 +6,10 @@
 // kTables (the seeds put kallsyms_num_syms, _names, _markers, _token_table, _token_index and
 // _offsets there, and VMCOREINFO points at them). Lookups cover kText onwards.
 #include "fuzz_support.h"
-#include "kallsyms.h"
-#include "memory_reads.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/kallsyms.h"
+#include "powner/memory_reads.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 namespace {
 

@@ -2,10 +2,10 @@
 // Whole-dump reading: a small mutated dump (kdump ELF or kdump-compressed) opened with
 // KdumpFile (libkdumpfile underneath), its VMCOREINFO parsed, memory read where VMCOREINFO
 // points, and the kallsyms tables decoded from it.
-#include "error.h"
-#include "kallsyms.h"
-#include "kdump_file.h"
-#include "types.h"
+#include "powner/kallsyms.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/status.h"
+#include "powner/types.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

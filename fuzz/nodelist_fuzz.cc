@@ -3,8 +3,8 @@
 //
 // Input: u16 MAX_NUMNODES selector, u64 mask of the nodes with memory, then the text, used both
 // as a node list and as a whole filter command.
-#include "filter.h"
 #include "fuzz_support.h"
+#include "powner/filter.h"
 
 #include <cerrno>
 

@@ -8,15 +8,15 @@
 // depot and the memcg area, u32 first pfn, u16 number of pfns, u8 filter (mode, node list),
 // then u16-length-prefixed patterns for: mem_section usage, struct pages, page_ext, stack
 // depot pools, memcg area.
-#include "filter.h"
 #include "fuzz_support.h"
-#include "kallsyms.h"
-#include "memcg.h"
-#include "page_owner_walk.h"
-#include "record_printer.h"
-#include "stack_depot.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/filter.h"
+#include "powner/kallsyms.h"
+#include "powner/memcg.h"
+#include "powner/page_owner_walk.h"
+#include "powner/record_printer.h"
+#include "powner/stack_depot.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 namespace {
 

@@ -6,11 +6,11 @@
 // 8 x u64 pool pointers (1..8: pool 0..7; other values, 0 included, as they are), 4 x u32 handles,
 // u32 threshold, then the bytes the pools (and the list nodes) are tiled from.
 #include "fuzz_support.h"
-#include "kallsyms.h"
-#include "stack_depot.h"
-#include "stack_views.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/kallsyms.h"
+#include "powner/stack_depot.h"
+#include "powner/stack_views.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <memory>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "command_options.h"
+#include "powner/host/command_options.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <algorithm>
 #include <fmt/format.h>

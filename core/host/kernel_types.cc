@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "kernel_types.h"
+#include "powner/host/kernel_types.h"
 
-#include "btf_types.h"
-#include "dwarf_types.h"
-#include "error.h"
+#include "powner/readers/btf_types.h"
+#include "powner/readers/dwarf_types.h"
+#include "powner/status.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "output_file.h"
+#include "powner/host/output_file.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <atomic>
 #include <cerrno>

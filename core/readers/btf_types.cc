@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "btf_types.h"
+#include "powner/readers/btf_types.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <bpf/btf.h>
 #include <cerrno>

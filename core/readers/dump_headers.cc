@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "dump_headers.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <algorithm>
 #include <bit>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "dwarf_types.h"
+#include "powner/readers/dwarf_types.h"
 
 #include "dwarf_index.h"
-#include "elf_image.h"
-#include "error.h"
+#include "powner/readers/elf_image.h"
+#include "powner/status.h"
 
 #include <cstring>
 #include <dwarf.h>

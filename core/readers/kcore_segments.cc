@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "kcore_segments.h"
+#include "powner/readers/kcore_segments.h"
 
-#include "error.h"
+#include "powner/status.h"
 
 #include <algorithm>
 #include <array>

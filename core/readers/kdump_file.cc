@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "kdump_file.h"
+#include "powner/readers/kdump_file.h"
 
 #include "dump_headers.h"
-#include "error.h"
-#include "kcore_segments.h"
+#include "powner/readers/kcore_segments.h"
+#include "powner/status.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -3,10 +3,10 @@
 // the dump's kallsyms alone, answers every type, member and enumerator question the engine asks
 // (recorded while resolving the kernel model and reading kallsyms with DWARF) exactly as DWARF
 // does; variables get kallsyms' address.
-#include "btf_types.h"
-#include "error.h"
 #include "fixture_dumps.h"
-#include "kernel_model.h"
+#include "powner/kernel_model.h"
+#include "powner/readers/btf_types.h"
+#include "powner/status.h"
 
 #include <gtest/gtest.h>
 #include <set>

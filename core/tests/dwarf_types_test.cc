@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "dwarf_types.h"
-#include "error.h"
+#include "powner/readers/dwarf_types.h"
+#include "powner/status.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "elf_image.h"
-#include "error.h"
+#include "powner/readers/elf_image.h"
+#include "powner/status.h"
 
 #include <filesystem>
 #include <fstream>

@@ -4,12 +4,12 @@
 // memory cgroups) laid out in that memory, with the KernelModel that describes it.
 #pragma once
 
-#include "kallsyms.h"
-#include "kernel_model.h"
-#include "memory.h"
-#include "stack_depot.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/kallsyms.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
+#include "powner/stack_depot.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "error.h"
-#include "filter.h"
+#include "powner/filter.h"
+#include "powner/status.h"
 
 #include <cerrno>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "flags_format.h"
+#include "powner/flags_format.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "dwarf_types.h"
-#include "error.h"
-#include "kallsyms.h"
-#include "kdump_file.h"
+#include "powner/kallsyms.h"
+#include "powner/readers/dwarf_types.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/status.h"
 
 #include <chrono>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // KcoreSegments reads kernel virtual addresses through an ELF core's PT_LOAD segments, as
 // /proc/kcore lays them out; what no segment holds is refused, never read as zeros.
-#include "error.h"
-#include "kcore_segments.h"
+#include "powner/readers/kcore_segments.h"
+#include "powner/status.h"
 
 #include <cstdio>
 #include <cstring>

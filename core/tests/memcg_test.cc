@@ -4,7 +4,7 @@
 // [(via objcg) ]to [offline ]memcg <cgroup_name()>", "Slab cache page", nothing for an uncharged
 // page, and a memcg whose name the dump lacks told apart from one with no lines.
 #include "fake_target.h"
-#include "memcg.h"
+#include "powner/memcg.h"
 
 #include <gtest/gtest.h>
 #include <string>

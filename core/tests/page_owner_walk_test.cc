@@ -4,8 +4,8 @@
 // high-order allocations and handle 0 skipped, as the kernel skips them; the nid filter; and what
 // the dump lacks (a mem_section, struct pages, page_ext) skipped and counted.
 #include "fake_target.h"
-#include "filter.h"
-#include "page_owner_walk.h"
+#include "powner/filter.h"
+#include "powner/page_owner_walk.h"
 
 #include <gtest/gtest.h>
 #include <vector>

@@ -5,7 +5,7 @@
 // reads what the host's reader reads; an exception from a chunk's work or its finish
 // stops the workers. And the engine's text is the same with 1, 2 and 3 threads.
 #include "fixture_dumps.h"
-#include "parallel_walk.h"
+#include "powner/parallel_walk.h"
 
 #include <atomic>
 #include <gtest/gtest.h>

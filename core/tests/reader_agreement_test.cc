@@ -2,7 +2,7 @@
 // readers_agree(): a host's reader and the dump file agree only on the same bytes (or both
 // missing) at every SYMBOL the check knows, and only if at least one could be read.
 #include "fake_target.h"
-#include "reader_agreement.h"
+#include "powner/reader_agreement.h"
 
 #include <gtest/gtest.h>
 #include <vector>

@@ -5,7 +5,7 @@
 // texts are records of the fixture captures (tests/vmcores/*/numa2/captures.tar.xz), written out
 // by hand; only the frames differ, as the fake kernel has no symbols: %pS then prints "0x%lx".
 #include "fake_target.h"
-#include "record_printer.h"
+#include "powner/record_printer.h"
 
 #include <gtest/gtest.h>
 #include <memory>

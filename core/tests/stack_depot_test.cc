@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fake_target.h"
-#include "kallsyms.h"
-#include "stack_depot.h"
+#include "powner/kallsyms.h"
+#include "powner/stack_depot.h"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 // pages leave out stacks with fewer than 1 page or fewer than count_threshold. A list the dump
 // cuts or loops is reported, not followed forever.
 #include "fake_target.h"
-#include "stack_views.h"
+#include "powner/stack_views.h"
 
 #include <gtest/gtest.h>
 #include <string>

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "gdb_text.h"
-#include "types.h"
+#include "powner/types.h"
 
 #include <map>
 #include <optional>

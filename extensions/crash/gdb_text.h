@@ -4,7 +4,7 @@
 // text handling the type lookups share. Nothing here talks to crash.
 #pragma once
 
-#include "types.h"
+#include "powner/types.h"
 
 #include <cstdint>
 #include <optional>

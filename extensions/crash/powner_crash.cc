@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash.
-#include "command_options.h"
 #include "crash_host.h"
 #include "crash_types.h"
-#include "engine.h"
-#include "error.h"
-#include "kdump_file.h"
-#include "output_file.h"
-#include "parallel_walk.h"
-#include "reader_agreement.h"
+#include "powner/engine.h"
+#include "powner/host/command_options.h"
+#include "powner/host/output_file.h"
+#include "powner/parallel_walk.h"
+#include "powner/reader_agreement.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/status.h"
 
 #include <CLI/CLI.hpp>
 #include <array>

@@ -2,20 +2,20 @@
 // powner._engine: the powner engine for Python hosts. Memory and types come from Python
 // callables (the drgn plugin passes Program.read and a types object answering through drgn);
 // the engine's text goes back as bytes, its records and stacks as named fields (dicts).
-#include "btf_types.h"
-#include "dump_command.h"
-#include "engine.h"
-#include "error.h"
-#include "filter.h"
-#include "kdump_file.h"
-#include "kernel_types.h"
-#include "memcg.h"
-#include "output_file.h"
-#include "page_owner_lookup.h"
-#include "parallel_walk.h"
-#include "reader_agreement.h"
-#include "record_printer.h"
-#include "stack_depot.h"
+#include "powner/engine.h"
+#include "powner/filter.h"
+#include "powner/host/dump_command.h"
+#include "powner/host/kernel_types.h"
+#include "powner/host/output_file.h"
+#include "powner/memcg.h"
+#include "powner/page_owner_lookup.h"
+#include "powner/parallel_walk.h"
+#include "powner/reader_agreement.h"
+#include "powner/readers/btf_types.h"
+#include "powner/readers/kdump_file.h"
+#include "powner/record_printer.h"
+#include "powner/stack_depot.h"
+#include "powner/status.h"
 
 #include <Python.h>
 #include <cerrno>
@@ -527,7 +527,7 @@ private:
   std::unique_ptr<Data> data_;
 };
 
-// -o FILE as the powner command writes it (core/host/output_file.h): whole or not at all, never
+// -o FILE as the powner command writes it (powner/host/output_file.h): whole or not at all, never
 // over a file being read. Dropped or discarded uncommitted, it leaves FILE as it was.
 class Output {
 public:
@@ -672,7 +672,7 @@ PYBIND11_MODULE(_engine, m) {
         "headers are cut or damaged, as the powner command checks them.");
 
   m.def("parse_command", &parse_command, py::arg("args"), py::arg("program"),
-        "The powner command's command line (core/host/dump_command.h): ('print', text, None) "
+        "The powner command's command line (powner/host/dump_command.h): ('print', text, None) "
         "for --help and --version, else ('run', '', options); raises Error(USAGE).");
   m.def("vmcoreinfo", &dump_vmcoreinfo, py::arg("path"),
         "The dump's VMCOREINFO text; raises Error as the powner command fails on the file.");

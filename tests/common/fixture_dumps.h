@@ -3,9 +3,9 @@
 // $POWNER_FIXTURES/KERNEL/FIXTURE/, opened with the powner command's readers and its vmlinux.
 #pragma once
 
-#include "dwarf_types.h"
-#include "engine.h"
-#include "kdump_file.h"
+#include "powner/engine.h"
+#include "powner/readers/dwarf_types.h"
+#include "powner/readers/kdump_file.h"
 
 #include <algorithm>
 #include <cstdlib>

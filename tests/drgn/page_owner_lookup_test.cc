@@ -7,7 +7,7 @@
 // - lookup_page_owner() finds every walked record, field for field, as allocated;
 // - StackDepot::fetch() gives the frames of StackDepot::text() for every handle the records use.
 #include "fixture_dumps.h"
-#include "page_owner_lookup.h"
+#include "powner/page_owner_lookup.h"
 
 #include <algorithm>
 #include <gtest/gtest.h>

@@ -3,9 +3,9 @@
 //   types_oracle VMLINUX KASLR_OFFSET < questions > answers
 // One question per line, tab-separated: "size TYPE", "member TYPE PATH", "enumerator NAME",
 // "variable NAME FILE". One answer per line: "none", or the numbers of the answer in the order
-// of core/types.h's structs (kinds as TypeKind values).
-#include "dwarf_types.h"
-#include "error.h"
+// of powner/types.h's structs (kinds as TypeKind values).
+#include "powner/readers/dwarf_types.h"
+#include "powner/status.h"
 
 #include <cstdio>
 #include <iostream>

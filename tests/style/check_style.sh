@@ -7,6 +7,7 @@
 #                                            hosts in BUILD's compile database
 #   check_style.sh SRC shellcheck            scripts/, tools/, fuzz/ and tests/ shell scripts
 #   check_style.sh SRC ruff                  the Python, as ruff.toml says (scripts/ruff)
+#   check_style.sh SRC layout                the layering and size rules of CONTRIBUTING.md
 # Prints each finding and fails on any.
 set -euo pipefail
 src=$1 check=$2
@@ -44,8 +45,34 @@ shellcheck)
 ruff)
 	git ls-files '*.py' | xargs "$src/scripts/ruff" check --no-cache --output-format concise
 	;;
+layout)
+	bad=0
+	# The engine knows nothing of readers and hosts.
+	if git grep -nE '#include "powner/(readers|host)/' -- 'core/*.cc' 'core/include/powner/*.h' \
+		':!core/readers' ':!core/host' ':!core/tests' ':!core/include/powner/readers' \
+		':!core/include/powner/host'; then
+		echo "layout: core/ includes a reader or host header (above)"
+		bad=1
+	fi
+	# Hosts, tools and tests see the engine through its public headers only.
+	private=$(git ls-files 'core/*.h' ':!core/include' ':!core/tests' | xargs -n1 basename)
+	for h in $private; do
+		if git grep -nF "#include \"$h\"" -- ':!core'; then
+			echo "layout: $h is private to core/ (above)"
+			bad=1
+		fi
+	done
+	while read -r lines file; do
+		if [ "$file" != total ] && [ "$lines" -gt 700 ]; then
+			echo "layout: $file has $lines lines (at most 700)"
+			bad=1
+		fi
+	done < <(git ls-files 'core/*.cc' 'core/*.h' ':!core/tests' | xargs wc -l)
+	[ $bad = 0 ] && echo "layout: no finding"
+	exit $bad
+	;;
 *)
-	echo "usage: $0 SRC clang-format|clang-tidy BUILD|shellcheck|ruff" >&2
+	echo "usage: $0 SRC clang-format|clang-tidy BUILD|shellcheck|ruff|layout" >&2
 	exit 2
 	;;
 esac

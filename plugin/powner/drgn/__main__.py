@@ -18,7 +18,7 @@ PROGRAM = "python3 -m powner.drgn"
 
 def parse_args(argv):
     """The command line, parsed and checked as the powner command parses its own
-    (core/host/dump_command.h): the same options, checks and messages. --help and --version
+    (powner/host/dump_command.h): the same options, checks and messages. --help and --version
     print and exit."""
     try:
         action, text, options = _engine.parse_command(
@@ -97,7 +97,7 @@ def _strerror(e):
 
 def load(core, vmlinux=None, force=False):
     """A drgn Program for the dump and its vmlinux (None: none, the engine then takes the
-    kernel's BTF), checked as the powner command checks them (core/host/kernel_types.h)."""
+    kernel's BTF), checked as the powner command checks them (powner/host/kernel_types.h)."""
     vmcoreinfo = _engine.vmcoreinfo(core)  # the dump's headers, before drgn's reader trusts them
     if vmlinux is not None:
         for warning in _engine.check_vmlinux(vmlinux, vmcoreinfo, force):

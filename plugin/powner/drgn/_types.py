@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The engine's type questions (core/types.h) answered through drgn.
+"""The engine's type questions (powner/types.h) answered through drgn.
 
 The answers mean what the DWARF reader's (core/readers/dwarf_types.cc) mean: sizes and offsets in
 bytes, bitfields as (storage unit offset, bit offset within it, width), kinds after typedefs and
@@ -41,7 +41,7 @@ def _size(type_):
 
 
 def _facts(type_):
-    """(kind, size, array_length, element_size) of a type, as core/types.h defines them."""
+    """(kind, size, array_length, element_size) of a type, as powner/types.h defines them."""
     peeled = _peel(type_)
     kind = _KINDS.get(peeled.kind, TypeKind.OTHER)
     if peeled.kind == drgn.TypeKind.ARRAY:

@@ -4,7 +4,7 @@
 // the dump, and the kernel's number() rules (%#x of 0 is "0x0").
 #pragma once
 
-#include "kernel_model.h"
+#include "powner/kernel_model.h"
 
 #include <cstdint>
 #include <string>

@@ -3,17 +3,17 @@
 // types and VMCOREINFO; ask for the page_owner file or a page_owner_stacks view.
 #pragma once
 
-#include "filter.h"
-#include "kallsyms.h"
-#include "kernel_model.h"
-#include "locked_memory.h"
-#include "memcg.h"
-#include "memory.h"
-#include "page_owner_walk.h"
-#include "stack_depot.h"
-#include "stack_views.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/filter.h"
+#include "powner/kallsyms.h"
+#include "powner/kernel_model.h"
+#include "powner/locked_memory.h"
+#include "powner/memcg.h"
+#include "powner/memory.h"
+#include "powner/page_owner_walk.h"
+#include "powner/stack_depot.h"
+#include "powner/stack_views.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <functional>
 #include <memory>

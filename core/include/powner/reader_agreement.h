@@ -4,8 +4,8 @@
 // threads. A host may have been told a different phys_base or KASLR offset than the file says.
 #pragma once
 
-#include "memory.h"
-#include "vmcoreinfo.h"
+#include "powner/memory.h"
+#include "powner/vmcoreinfo.h"
 
 namespace powner {
 

@@ -8,9 +8,9 @@
 // instance may be shared by threads.
 #pragma once
 
-#include "memory.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/memory.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <cstddef>
 #include <cstdint>

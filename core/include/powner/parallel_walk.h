@@ -7,10 +7,10 @@
 // memory stays bounded whatever the size of the dump.
 #pragma once
 
-#include "filter.h"
-#include "kernel_model.h"
-#include "memory.h"
-#include "page_owner_walk.h"
+#include "powner/filter.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
+#include "powner/page_owner_walk.h"
 
 #include <cstdint>
 #include <functional>

@@ -4,11 +4,11 @@
 // texts and of answers are its own); the stack depot and memcg lines may be shared.
 #pragma once
 
-#include "filter.h"
-#include "kernel_model.h"
-#include "memcg.h"
-#include "page_owner_walk.h"
-#include "stack_depot.h"
+#include "powner/filter.h"
+#include "powner/kernel_model.h"
+#include "powner/memcg.h"
+#include "powner/page_owner_walk.h"
+#include "powner/stack_depot.h"
 
 #include <array>
 #include <fmt/format.h>

@@ -3,7 +3,7 @@
 // that workers consult while each walks with a reader of its own.
 #pragma once
 
-#include "memory.h"
+#include "powner/memory.h"
 
 #include <mutex>
 

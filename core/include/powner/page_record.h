@@ -3,7 +3,7 @@
 // walk and the single-page lookup both read a record through decode_owner() and decode_page().
 #pragma once
 
-#include "kernel_model.h"
+#include "powner/kernel_model.h"
 
 #include <cstdint>
 #include <string>

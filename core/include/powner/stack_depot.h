@@ -4,8 +4,8 @@
 // called from several threads (given a Memory that may: see LockedMemory).
 #pragma once
 
-#include "kernel_model.h"
-#include "memory.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
 
 #include <cstdint>
 #include <mutex>

@@ -5,8 +5,8 @@
 // describe() may be called from several threads (given a Memory that may: see LockedMemory).
 #pragma once
 
-#include "kernel_model.h"
-#include "memory.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
 
 #include <cstdint>
 #include <mutex>

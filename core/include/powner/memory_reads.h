@@ -2,7 +2,7 @@
 // Typed, bounded reads through Memory. Every value read from a dump is untrusted.
 #pragma once
 
-#include "memory.h"
+#include "powner/memory.h"
 
 #include <cstdint>
 #include <cstring>

@@ -4,7 +4,7 @@
 // order), --force, --help and --version. Written once; the hosts only run what it parsed.
 #pragma once
 
-#include "command_options.h"
+#include "powner/host/command_options.h"
 
 #include <string>
 #include <vector>

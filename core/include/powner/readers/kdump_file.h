@@ -3,8 +3,8 @@
 // kdump ELF, QEMU's ELF, or /proc/kcore. Provides memory and VMCOREINFO.
 #pragma once
 
-#include "memory.h"
-#include "vmcoreinfo.h"
+#include "powner/memory.h"
+#include "powner/vmcoreinfo.h"
 
 #include <cstdint>
 #include <memory>

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Types from the kernel's own BTF (libbpf): the .BTF section of the dumped kernel, found in the
 // dump through kallsyms (__start_BTF..__stop_BTF), or a BTF file such as /sys/kernel/btf/vmlinux.
-// Struct, union, enum and typedef answers are DWARF's (core/readers/dwarf_types.h), in the same
+// Struct, union, enum and typedef answers are DWARF's (powner/readers/dwarf_types.h), in the same
 // conventions. BTF describes no variables but per-CPU ones: variable() gives what kallsyms
 // knows, an address and an extent (up to the next symbol), and no type.
 #pragma once
 
-#include "kallsyms.h"
-#include "memory.h"
-#include "types.h"
+#include "powner/kallsyms.h"
+#include "powner/memory.h"
+#include "powner/types.h"
 
 #include <cstdint>
 #include <memory>

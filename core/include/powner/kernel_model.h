@@ -5,9 +5,9 @@
 // page-flags layout), and the few text-format differences that no type records.
 #pragma once
 
-#include "memory.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/memory.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <cstdint>
 #include <optional>

@@ -4,11 +4,11 @@
 // kernel's own BTF. Written once, with its messages, for every such host.
 #pragma once
 
-#include "engine.h"
-#include "kallsyms.h"
-#include "memory.h"
-#include "types.h"
-#include "vmcoreinfo.h"
+#include "powner/engine.h"
+#include "powner/kallsyms.h"
+#include "powner/memory.h"
+#include "powner/types.h"
+#include "powner/vmcoreinfo.h"
 
 #include <memory>
 #include <string>

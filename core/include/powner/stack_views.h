@@ -3,9 +3,9 @@
 // stack_print() over the dump's stack_list, newest first.
 #pragma once
 
-#include "kernel_model.h"
-#include "memory.h"
-#include "stack_depot.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
+#include "powner/stack_depot.h"
 
 #include <cstdint>
 #include <string>

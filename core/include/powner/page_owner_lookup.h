@@ -4,11 +4,11 @@
 // __dump_page_owner() reads it (its stack: StackDepot::fetch()).
 #pragma once
 
-#include "filter.h"
-#include "kernel_model.h"
-#include "memory.h"
-#include "page_owner_walk.h"
-#include "stack_depot.h"
+#include "powner/filter.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
+#include "powner/page_owner_walk.h"
+#include "powner/stack_depot.h"
 
 #include <cstdint>
 #include <optional>

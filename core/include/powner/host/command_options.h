@@ -3,7 +3,7 @@
 // one-line messages for what is wrong with a command line: written once, for all hosts.
 #pragma once
 
-#include "filter.h"
+#include "powner/filter.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdint>

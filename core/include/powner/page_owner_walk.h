@@ -6,10 +6,10 @@
 // data is impossible, are skipped and counted.
 #pragma once
 
-#include "filter.h"
-#include "kernel_model.h"
-#include "memory.h"
-#include "page_record.h"
+#include "powner/filter.h"
+#include "powner/kernel_model.h"
+#include "powner/memory.h"
+#include "powner/page_record.h"
 
 #include <array>
 #include <cstdint>

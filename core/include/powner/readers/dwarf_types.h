@@ -7,7 +7,7 @@
 // Answers, misses included, are cached. Not thread-safe.
 #pragma once
 
-#include "types.h"
+#include "powner/types.h"
 
 #include <cstdint>
 #include <memory>
