@@ -25,9 +25,10 @@ template <typename T> T field(const std::vector<unsigned char>& buf, uint64_t of
 } // namespace
 
 PageOwnerCursor::PageOwnerCursor(Memory& mem, const KernelModel& model, Filter filter)
-    : mem_(mem), range_(model), filter_(std::move(filter)) {
-  pfn_ = model.min_low_pfn;
-  end_ = std::min(model.max_pfn, model.nr_mem_sections << model.pfn_section_shift);
+    : model_(model), walk_(mem, model_), filter_(std::move(filter)) {
+  const PfnRange all = page_owner_pfns(model);
+  pfn_ = all.begin;
+  end_ = all.end;
   section_ = std::max(uint64_t{1} << model.pfn_section_shift, model.max_order_nr_pages);
   batch_ = section_;
 }
@@ -36,11 +37,7 @@ bool PageOwnerCursor::next(std::vector<PageRecord>& out) {
   out.clear();
   if (pfn_ >= end_) return false;
   uint64_t stop = std::min(end_, (pfn_ / batch_ + 1) * batch_);
-  range_.min_low_pfn = pfn_;
-  range_.max_pfn = stop;
-  PageOwnerWalk walk(mem_, range_);
-  walk.run(filter_, [&](const PageRecord& rec) { out.push_back(rec); });
-  skipped_.add(walk.skipped());
+  walk_.run({pfn_, stop}, filter_, [&](const PageRecord& rec) { out.push_back(rec); });
   pfn_ = stop;
   // Batches end on multiples of their size, so they stay aligned as they grow.
   if (!out.empty())

@@ -176,14 +176,18 @@ int PageOwnerWalk::node_of(uint64_t flags, uint64_t pfn) {
   return nid < m_.max_numnodes ? static_cast<int>(nid) : -1;
 }
 
-void PageOwnerWalk::run(const Filter& filter, const std::function<void(const PageRecord&)>& emit,
-                        const std::function<void(uint64_t, uint64_t)>& progress) {
+PfnRange page_owner_pfns(const KernelModel& m) {
+  return {m.min_low_pfn, std::min(m.max_pfn, m.nr_mem_sections << m.pfn_section_shift)};
+}
+
+void PageOwnerWalk::run(PfnRange range, const Filter& filter, const Emit& emit,
+                        const Progress& progress) {
   const uint64_t block = m_.max_order_nr_pages;
   const uint64_t section_mask = (1ULL << m_.pfn_section_shift) - 1;
   const auto& po = m_.po;
-  // A garbage max_pfn must not send the walk past the last section the kernel can have.
-  const uint64_t max_pfn = std::min(m_.max_pfn, m_.nr_mem_sections << m_.pfn_section_shift);
-  uint64_t pfn = m_.min_low_pfn;
+  const PfnRange all = page_owner_pfns(m_);
+  const uint64_t max_pfn = std::min(range.end, all.end);
+  uint64_t pfn = std::max(range.begin, all.begin);
   while (pfn < max_pfn && !pfn_valid(pfn) && (pfn & (block - 1)) != 0)
     pfn++;
   PageRecord rec;

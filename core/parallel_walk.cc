@@ -44,9 +44,8 @@ ParallelWalk::ParallelWalk(Memory& mem, const KernelModel& model, unsigned threa
 
 void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
                        const FinishChunk& finish_chunk, const Progress& progress) {
-  const uint64_t first = m_.min_low_pfn;
-  // A garbage max_pfn must not send the walk past the last section the kernel can have.
-  const uint64_t end = std::min(m_.max_pfn, m_.nr_mem_sections << m_.pfn_section_shift);
+  const PfnRange all = page_owner_pfns(m_);
+  const uint64_t first = all.begin, end = all.end;
   if (end <= first) return;
   const uint64_t chunk =
       std::max(uint64_t{1} << m_.pfn_section_shift, m_.max_order_nr_pages) * chunk_sections_;
@@ -55,16 +54,15 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
   const uint64_t chunks = (end - base + chunk - 1) / chunk;
   auto start = [&](uint64_t i) { return std::clamp(base + i * chunk, first, end); };
 
-  // One chunk's walk: walk's model (range) narrowed to the chunk. A walk keeps its buffers from
-  // one chunk to the next, and counts over all of them.
-  auto walk_chunk = [&](PageOwnerWalk& walk, KernelModel& range, uint64_t i, Slot& out) {
+  // One chunk's walk. A walk keeps its buffers from one chunk to the next, and counts over all
+  // of them.
+  auto walk_chunk = [&](PageOwnerWalk& walk, uint64_t i, Slot& out) {
     out.index = i;
     out.work = start_chunk();
-    range.min_low_pfn = start(i);
-    range.max_pfn = start(i + 1);
     const SkipCounts skipped_before = walk.skipped();
     const uint64_t scanned_before = walk.pfns_scanned();
-    walk.run(filter, [&](const PageRecord& rec) { out.work->record(rec); });
+    walk.run({start(i), start(i + 1)}, filter,
+             [&](const PageRecord& rec) { out.work->record(rec); });
     out.skipped = walk.skipped().since(skipped_before);
     out.scanned = walk.pfns_scanned() - scanned_before;
     out.done = true;
@@ -94,11 +92,10 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
     readers.push_back(std::move(reader));
   }
   if (readers.size() < 2) {
-    KernelModel range = m_;
-    PageOwnerWalk walk(readers.empty() ? mem_ : *readers.front(), range);
+    PageOwnerWalk walk(readers.empty() ? mem_ : *readers.front(), m_);
     for (uint64_t i = 0; i < chunks; i++) {
       Slot slot;
-      walk_chunk(walk, range, i, slot);
+      walk_chunk(walk, i, slot);
       deliver(slot, i);
     }
     return;
@@ -114,8 +111,7 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
 
   auto work = [&](Memory& reader) {
     try {
-      KernelModel range = m_;
-      PageOwnerWalk walk(reader, range);
+      PageOwnerWalk walk(reader, m_);
       for (;;) {
         uint64_t i;
         {
@@ -126,7 +122,7 @@ void ParallelWalk::run(const Filter& filter, const StartChunk& start_chunk,
           i = claimed++;
         }
         Slot result;
-        walk_chunk(walk, range, i, result);
+        walk_chunk(walk, i, result);
         std::lock_guard lock(mu);
         slots[i % slots.size()] = std::move(result);
         cv.notify_all();

@@ -27,16 +27,15 @@ public:
   // Replaces out with the next batch's records (possibly none); false once the walk is over.
   bool next(std::vector<PageRecord>& out);
 
-  const SkipCounts& skipped() const { return skipped_; }
+  const SkipCounts& skipped() const { return walk_.skipped(); }
 
 private:
-  Memory& mem_;
-  KernelModel range_; // the model, with min_low_pfn..max_pfn narrowed to one batch
+  KernelModel model_;
+  PageOwnerWalk walk_; // on model_
   Filter filter_;
   uint64_t pfn_, end_;
   uint64_t section_; // pfns of a memory section (or of a MAX_ORDER block if larger)
   uint64_t batch_;   // pfns of the next batch: a multiple of section_
-  SkipCounts skipped_;
 };
 
 // One page's page_owner, whatever its state, as __dump_page_owner() reads it.

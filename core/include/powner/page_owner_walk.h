@@ -39,14 +39,30 @@ struct SkipCounts {
   SkipCounts since(const SkipCounts& earlier) const;
 };
 
+// Page frame numbers [begin, end).
+struct PfnRange {
+  uint64_t begin = 0, end = 0;
+};
+
+// The pfns read_page_owner() walks: min_low_pfn to max_pfn, bounded by the sections the
+// kernel can have (a garbage max_pfn must not send a walk past them).
+PfnRange page_owner_pfns(const KernelModel& model);
+
 class PageOwnerWalk {
 public:
+  using Emit = std::function<void(const PageRecord&)>;
+  using Progress = std::function<void(uint64_t pfn, uint64_t end)>;
+
+  // A walk keeps its buffers and counts from one run to the next.
   PageOwnerWalk(Memory& mem, const KernelModel& model);
 
-  // Calls emit for every record the kernel would print under filter, in pfn order.
-  // progress (optional) is called now and then with (pfn, max_pfn).
-  void run(const Filter& filter, const std::function<void(const PageRecord&)>& emit,
-           const std::function<void(uint64_t, uint64_t)>& progress = {});
+  // Calls emit for every record of range (within page_owner_pfns()) the kernel would print
+  // under filter, in pfn order. progress (optional) is called now and then with (pfn, end).
+  void run(PfnRange range, const Filter& filter, const Emit& emit, const Progress& progress = {});
+  // The same over all of page_owner_pfns().
+  void run(const Filter& filter, const Emit& emit, const Progress& progress = {}) {
+    run(page_owner_pfns(m_), filter, emit, progress);
+  }
 
   // The node of a page from its flags, as memdesc_nid() decodes it; -1 if impossible.
   int node_of(uint64_t page_flags, uint64_t pfn);
