@@ -112,18 +112,26 @@ KernelTypes::KernelTypes(Memory& dump, const VmcoreInfo& info, const std::string
   std::string no_dwarf = "no vmlinux given (-s)";
   if (!vmlinux.empty()) types_ = open_dwarf(vmlinux, info, force, warnings, no_dwarf, forced_);
   if (types_) return;
-  // The kernel's own BTF: the running kernel's file, else the .BTF found through the dump's
-  // kallsyms (read without types first: the vmlinux table needs none).
-  bootstrap_ = std::make_unique<KernelSymbols>(dump, info, no_types_);
   try {
-    types_ = live_btf.empty() ? BtfTypes::from_dump(dump, *bootstrap_)
-                              : BtfTypes::from_file(live_btf, bootstrap_.get());
+    open_btf(dump, info, live_btf);
   } catch (const Error& e) {
     throw Error(Status::NoDebugInfo, fmt::format("{}, and {}", no_dwarf, e.what()));
   }
   if (!vmlinux.empty())
     warnings.push_back(fmt::format("{}; types from the kernel's BTF {}", no_dwarf,
                                    live_btf.empty() ? "in the dump" : "(" + live_btf + ")"));
+}
+
+KernelTypes::KernelTypes(Memory& dump, const VmcoreInfo& info, const std::string& live_btf) {
+  open_btf(dump, info, live_btf);
+}
+
+void KernelTypes::open_btf(Memory& dump, const VmcoreInfo& info, const std::string& live_btf) {
+  // The running kernel's file, else the .BTF found through the dump's kallsyms (read without
+  // types first: the vmlinux table needs none).
+  bootstrap_ = std::make_unique<KernelSymbols>(dump, info, no_types_);
+  types_ = live_btf.empty() ? BtfTypes::from_dump(dump, *bootstrap_)
+                            : BtfTypes::from_file(live_btf, bootstrap_.get());
 }
 
 KernelTypes::~KernelTypes() = default;

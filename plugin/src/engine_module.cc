@@ -11,7 +11,6 @@
 #include "powner/page_owner_lookup.h"
 #include "powner/parallel_walk.h"
 #include "powner/reader_agreement.h"
-#include "powner/readers/btf_types.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/record_printer.h"
 #include "powner/stack_depot.h"
@@ -237,11 +236,7 @@ public:
       : mem_(std::move(read), std::move(fault), open_dump(dump_file)), py_types_(std::move(types)),
         info_(vmcoreinfo), frame_(std::move(frame)) {
     mem_.prefer_file(info_);
-    if (py_types_.none()) {
-      bootstrap_ = std::make_unique<KernelSymbols>(mem_, info_, no_types_);
-      btf_ = btf_file.empty() ? BtfTypes::from_dump(mem_, *bootstrap_)
-                              : BtfTypes::from_file(btf_file, bootstrap_.get());
-    }
+    if (py_types_.none()) btf_ = std::make_unique<KernelTypes>(mem_, info_, btf_file);
   }
 
   // Writes the page_owner file under the filter; returns what was skipped (notes_of()).
@@ -515,15 +510,13 @@ private:
     return *data_;
   }
 
-  Types& types() { return btf_ ? static_cast<Types&>(*btf_) : py_types_; }
+  Types& types() { return btf_ ? btf_->types() : py_types_; }
 
   PyMemory mem_;
   PyTypes py_types_;
   VmcoreInfo info_;
   py::object frame_;
-  NoTypes no_types_;
-  std::unique_ptr<KernelSymbols> bootstrap_; // the kallsyms that find the BTF
-  std::unique_ptr<BtfTypes> btf_;
+  std::unique_ptr<KernelTypes> btf_; // the kernel's BTF, when drgn has no types
   std::unique_ptr<Data> data_;
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Where the engine's types come from, for a host that opens the files itself (the CLI, the
-// drgn command): a vmlinux's DWARF when one is given and it is the dump's kernel, else the
-// kernel's own BTF. Written once, with its messages, for every such host.
+// drgn command; drgn's API when drgn has no debug info): a vmlinux's DWARF when one is given and it
+// is the dump's kernel, else the kernel's own BTF. Written once, with its messages, for every such
+// host.
 #pragma once
 
 #include "powner/engine.h"
@@ -38,6 +39,9 @@ public:
   // when neither source gives types.
   KernelTypes(Memory& dump, const VmcoreInfo& info, const std::string& vmlinux, bool force,
               const std::string& live_btf, std::vector<std::string>& warnings);
+  // The kernel's own BTF only, for a host whose own types are missing (drgn without debug
+  // info). Throws Error(NoDebugInfo) with the BTF reader's reason.
+  KernelTypes(Memory& dump, const VmcoreInfo& info, const std::string& live_btf);
   ~KernelTypes();
   KernelTypes(const KernelTypes&) = delete;
   KernelTypes& operator=(const KernelTypes&) = delete;
@@ -50,6 +54,8 @@ public:
   std::unique_ptr<Engine> make_engine(Memory& dump, const VmcoreInfo& info);
 
 private:
+  void open_btf(Memory& dump, const VmcoreInfo& info, const std::string& live_btf);
+
   std::string vmlinux_;
   bool forced_ = false;
   NoTypes no_types_;
