@@ -10,6 +10,7 @@
 #include "powner/stack_depot.h"
 #include "powner/types.h"
 #include "powner/vmcoreinfo.h"
+#include "x86_64_7_3_layout.h"
 
 #include <algorithm>
 #include <cstring>
@@ -109,92 +110,30 @@ public:
 
   FakeKernel() {
     KernelModel& m = model;
-    m.version_major = 7;
-    m.version_minor = 3;
+    testing::set_x86_64_7_3_layouts(m);
     m.release = "7.3.0";
     m.prints_decimal_pfn = false;
     m.prints_free_ts = false;
-    m.prints_flag_fields = true;
-    m.clamps_buddy_skip = true;
-    m.has_stack_views = true;
     m.never_migrated = -1;
-    m.page_size = 4096;
-    m.page_shift = 12;
     m.max_order = 3;
     m.max_order_nr_pages = 8;
     m.pageblock_order = 3;
-    // struct page: flags, compound_info (lru), mapping, index, private, page_type, _refcount,
-    // memcg_data
-    m.page_struct_size = 64;
-    m.page_flags_off = 0;
-    m.page_compound_off = 8;
-    m.page_private_off = 40;
-    m.page_type_off = 48;
-    m.page_memcg_data_off = 56;
     m.pgty_buddy = kPgtyBuddy;
-    PageFlagsLayout& l = m.flags_layout;
-    l.nr_pageflags = 22;
-    l.nodes_width = 6;
-    l.nodes_shift = kNodeShift;
-    l.zones_width = 2;
-    l.zones_shift = 56;
-    l.last_cpupid_width = 11;
-    l.last_cpupid_shift = 45;
-    l.last_cpupid_mask_bits = 11;
+    m.flags_layout.nr_pageflags = 22;
     m.mem_section = kMemSection;
-    m.sparsemem_extreme = true;
     m.nr_section_roots = kSections / 2;
     m.sections_per_root = 2;
-    m.mem_section_size = 32;
-    m.ms_section_mem_map_off = 0;
-    m.ms_usage_off = 8;
-    m.ms_page_ext_off = 16;
     m.section_size_bits = kSectionShift + 12;
     m.pfn_section_shift = kSectionShift;
     m.vmemmap = kVmemmap;
-    m.usage_subsection_map_off = 16;
-    m.usage_pageblock_flags_off = 24;
     m.pages_per_subsection_shift = 2;
     m.nr_mem_sections = kSections;
-    // page_ext: flags, then struct page_owner
-    m.page_owner_offset = 8;
-    m.page_ext_size = 8 + 64;
-    m.page_ext_owner_bit = 0;
-    m.page_ext_owner_allocated_bit = 1;
-    m.po.size = 64;
-    m.po.order = 0;
-    m.po.last_migrate_reason = 2;
-    m.po.gfp_mask = 4;
-    m.po.handle = 8;
-    m.po.free_handle = 12;
-    m.po.ts_nsec = 16;
-    m.po.free_ts_nsec = 24;
-    m.po.comm = 32;
-    m.po.comm_len = 16;
-    m.po.pid = 48;
-    m.po.tgid = 52;
-    m.po.free_pid = 56;
-    m.po.free_tgid = 60;
     m.min_low_pfn = 0;
     m.max_pfn = kSections * kPagesPerSection;
-    m.page_owner_inited = true;
-    // stack depot, 6.12+: pool_index_plus_1:17, offset:10; stack_record: hash_list, hash,
-    // size, handle, count, entries[]
-    m.depot_pool_index_plus_1 = true;
-    m.handle_index_bits = 17;
-    m.handle_offset_bits = 10;
-    m.depot_stack_align = 4;
     m.depot_pools = kPools;
     m.depot_pools_num = 1;
     m.depot_pools_num_addr = kPoolsNum;
-    m.rec_size_off = 20;
-    m.rec_handle_off = 24;
-    m.rec_count_off = 28;
-    m.rec_entries_off = 32;
-    m.rec_max_entries = 64;
     m.stack_list = kStackList;
-    m.stack_record_off = 0;
-    m.stack_next_off = 8;
     m.gfp_names = {
         {0x100cca, "GFP_HIGHUSER_MOVABLE"},
         {0x100cc2, "GFP_HIGHUSER"},
@@ -221,28 +160,6 @@ public:
         "demotion",        "damon"};
     m.gfp_movable = 0x8;
     m.gfp_reclaimable = 0x10;
-    m.nr_pageblock_bits = 4;
-    m.max_numnodes = 64;
-    m.memory_nodes.assign(64, false);
-    m.memory_nodes[0] = m.memory_nodes[1] = true;
-    m.possible_nodes = m.memory_nodes;
-    // memcg, 7.2+: memcg_data holds an obj_cgroup, whose memcg is at 16; the css is at the
-    // start of struct mem_cgroup
-    auto& c = m.memcg;
-    c.present = true;
-    c.objcg_for_all = true;
-    c.skips_tail = true;
-    c.flags_mask = 7;
-    c.objexts_bit = 1;
-    c.kmem_bit = 2;
-    c.objcg_memcg_off = 16;
-    c.memcg_css_off = 0;
-    c.css_cgroup_off = 0;
-    c.css_flags_off = 0x44;
-    c.cgroup_kn_off = 0x100;
-    c.kn_parent_off = 0x8;
-    c.kn_name_off = 0x50;
-    c.css_online = 2;
 
     mem.put_zeros(kMemSection, 8 * m.nr_section_roots);
     mem.put_zeros(kPools, size_t{8} * 16);
