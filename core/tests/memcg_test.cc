@@ -6,6 +6,7 @@
 #include "fake_target.h"
 #include "powner/memcg.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <string>
 
@@ -138,6 +139,42 @@ TEST(Memcg, MemcgsTheDumpLacks) {
   uint64_t root = k.add_memcg("", true, /*root=*/true);
   k.mem.drop(k.name_addr_of(root));
   EXPECT_EQ(lines(memcg, k.add_objcg(root), false), "Charged to memcg /\n");
+}
+
+// The same pages with placeholders (the default output): the line the kernel printed, with what
+// the dump lacks as "?" and what is known of it (docs/powner.1, "Details not in the dump").
+TEST(Memcg, PlaceholdersSayWhatIsMissing) {
+  FakeKernel k;
+  uint64_t no_name = k.add_memcg("po_c", true);
+  k.mem.drop(k.name_addr_of(no_name));
+  uint64_t offline_no_name = k.add_memcg("po_gone", false);
+  k.mem.drop(k.name_addr_of(offline_no_name));
+  uint64_t no_memcg = k.add_memcg("po_e", true);
+  k.mem.drop(no_memcg);
+  uint64_t no_objcg = k.add_objcg(k.add_memcg("po_f", true));
+  k.mem.drop(no_objcg);
+  MemcgLines memcg(k.mem, k.model);
+  auto with_placeholders = [&](uint64_t memcg_data) {
+    std::string out;
+    memcg.append(out, memcg_data, false, /*placeholders=*/true);
+    return out;
+  };
+  EXPECT_EQ(with_placeholders(k.add_objcg(no_name)),
+            fmt::format("Charged to memcg ? (name not in the dump, mem_cgroup {:#x})\n", no_name));
+  EXPECT_EQ(with_placeholders(k.add_objcg(no_name) | kKmem),
+            fmt::format("Charged (via objcg) to memcg ? (name not in the dump, mem_cgroup {:#x})\n",
+                        no_name));
+  EXPECT_EQ(with_placeholders(k.add_objcg(offline_no_name)),
+            fmt::format("Charged to offline memcg ? (name not in the dump, mem_cgroup {:#x})\n",
+                        offline_no_name));
+  // A memcg the dump lacks: neither its name nor whether it is online is known.
+  EXPECT_EQ(with_placeholders(k.add_objcg(no_memcg)), "Charged to memcg ? (not in the dump)\n");
+  EXPECT_EQ(with_placeholders(no_objcg), "Charged to memcg ? (not in the dump)\n");
+  EXPECT_EQ(with_placeholders(no_objcg | kKmem),
+            "Charged (via objcg) to memcg ? (not in the dump)\n");
+  // What the dump has is printed as the kernel prints it.
+  EXPECT_EQ(with_placeholders(k.add_objcg(k.add_memcg("po_a", true))), "Charged to memcg po_a\n");
+  EXPECT_EQ(with_placeholders(0), "");
 }
 
 } // namespace

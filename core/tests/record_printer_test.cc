@@ -236,5 +236,36 @@ TEST_F(Migrated, ARecordMustBeShorterThanAPage) {
   EXPECT_EQ(r, Result::TooLong);
 }
 
+// The default printer (not --exact): the same records, printed whole, with placeholders where
+// the dump lacks a detail, and counted by kind.
+TEST_F(Migrated, PlaceholdersPrintTheRecord) {
+  uint64_t po_c = k.add_memcg("po_c", true);
+  k.mem.drop(k.name_addr_of(po_c));
+  rec.memcg_data = k.add_objcg(po_c);
+  MemcgLines memcg(k.mem, k.model);
+  RecordPrinter printer(k.model, k.depot(), memcg);
+  fmt::memory_buffer out;
+  EXPECT_EQ(printer.append(out, rec, PrintMode::Stack), Result::Printed);
+  const std::string migrated = "Page has been migrated, last migrate reason: mempolicy_mbind\n";
+  EXPECT_EQ(
+      fmt::to_string(out),
+      head + kFramesText + migrated +
+          fmt::format("Charged to memcg ? (name not in the dump, mem_cgroup {:#x})\n\n", po_c));
+  EXPECT_EQ(printer.memcg_placeholders(), 1u);
+  EXPECT_EQ(printer.stack_placeholders(), 0u);
+}
+
+TEST_F(Migrated, StackPlaceholderKeepsTheHandle) {
+  k.mem.drop(FakeKernel::kPool0);
+  MemcgLines memcg(k.mem, k.model);
+  RecordPrinter printer(k.model, k.depot(), memcg);
+  fmt::memory_buffer out;
+  EXPECT_EQ(printer.append(out, rec, PrintMode::StackHandle), Result::Printed);
+  EXPECT_EQ(fmt::to_string(out),
+            head + " ? (stack not in the dump, handle 524289)\nhandle: 524289\n" + tail);
+  EXPECT_EQ(printer.memcg_placeholders(), 0u);
+  EXPECT_EQ(printer.stack_placeholders(), 1u);
+}
+
 } // namespace
 } // namespace powner
