@@ -12,6 +12,8 @@ build_deps=(
 	python3 python3-drgn python3-libkdumpfile pybind11-dev python3-dev
 	clang-format clang-tidy crash
 	clang libclang-rt-14-dev
+	debhelper dh-python dpkg-dev fakeroot lintian man-db
+	chromium
 )
 fixture_deps=(
 	qemu-system-x86 qemu-utils makedumpfile kexec-tools busybox-static cpio
