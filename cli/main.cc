@@ -5,6 +5,7 @@
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
 #include "powner/host/progress_line.h"
+#include "powner/host/top_command.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 
@@ -101,6 +102,8 @@ int command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::strcmp(argv[1], "top") == 0)
+      return powner::top_command({argv + 2, argv + argc}, "powner top");
     return command(argc, argv);
   } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());
