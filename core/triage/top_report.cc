@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ranges>
 
 namespace powner {
 
@@ -136,8 +137,8 @@ std::string top_folded(const TopResult& r) {
   for (const TopGroup& g : r.groups) {
     std::vector<std::string_view> frames = stack_frames(g.key);
     std::string line;
-    for (auto f = frames.rbegin(); f != frames.rend(); ++f)
-      line += (line.empty() ? "" : ";") + folded_frame(*f);
+    for (std::string_view frame : std::ranges::reverse_view(frames))
+      line += (line.empty() ? "" : ";") + folded_frame(frame);
     if (line.empty()) line = "[no stack]";
     lines[line] += g.pages;
   }
