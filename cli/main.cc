@@ -33,10 +33,9 @@ void die_of_signal(int sig) {
 
 int run(const Options& opt) {
   using namespace powner;
-  std::vector<std::string> warnings;
-  OpenedDump opened = open_dump(opt, warnings);
-  for (const std::string& warning : warnings)
+  OpenedDump opened = open_dump(opt, [](const std::string& warning) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
+  });
   KdumpFile& dump = *opened.dump;
   Engine& engine = *opened.engine;
 

@@ -29,14 +29,17 @@ std::unique_ptr<KdumpFile> open_file(const DumpCommand& cmd) {
 
 } // namespace
 
-OpenedDump open_dump(const DumpCommand& cmd, std::vector<std::string>& warnings) {
+OpenedDump open_dump(const DumpCommand& cmd, const std::function<void(const std::string&)>& warn) {
   OpenedDump opened;
   opened.dump = open_file(cmd);
   KdumpFile& dump = *opened.dump;
   const VmcoreInfo& info = dump.vmcoreinfo();
   const bool live_btf = dump.live() && access(kLiveBtf, R_OK) == 0;
+  std::vector<std::string> warnings;
   opened.types = std::make_unique<KernelTypes>(dump, info, cmd.vmlinux, cmd.force,
                                                live_btf ? kLiveBtf : "", warnings);
+  for (const std::string& warning : warnings)
+    warn(warning);
   opened.engine = opened.types->make_engine(dump, info);
   opened.engine->set_walk_threads(cmd.threads ? cmd.threads : default_walk_threads());
   opened.engine->set_exact(cmd.exact);

@@ -101,10 +101,9 @@ ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
 namespace {
 
 int run(const TopCommand& cmd) {
-  std::vector<std::string> warnings;
-  OpenedDump opened = open_dump(cmd.dump, warnings);
-  for (const std::string& warning : warnings)
+  OpenedDump opened = open_dump(cmd.dump, [](const std::string& warning) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
+  });
   Engine& engine = *opened.engine;
   TopResult result;
   {

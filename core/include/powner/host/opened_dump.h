@@ -10,6 +10,7 @@
 #include "powner/host/kernel_types.h"
 #include "powner/readers/kdump_file.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,8 +23,9 @@ struct OpenedDump {
   std::unique_ptr<Engine> engine;
 };
 
-// Throws powner::Error as the readers and KernelTypes do; what the user should know, that does
-// not stop the command, is added to warnings.
-OpenedDump open_dump(const DumpCommand& cmd, std::vector<std::string>& warnings);
+// Throws powner::Error as the readers and KernelTypes do. What the user should know, that does
+// not stop the command (a forced vmlinux, say), goes to warn as soon as it is known: before the
+// engine is made, whose failure it may explain.
+OpenedDump open_dump(const DumpCommand& cmd, const std::function<void(const std::string&)>& warn);
 
 } // namespace powner
