@@ -27,13 +27,13 @@ Examples ({0} ...):
   vmlinux vmcore --folded > po.folded     for flamegraph.pl, inferno or speedscope
 )";
 
-std::optional<uint64_t> duration_option(const std::optional<std::string>& text,
-                                        const char* option) {
+std::optional<uint64_t> duration_option(const std::optional<std::string>& text, const char* option,
+                                        const std::string& see) {
   if (!text) return std::nullopt;
   auto ns = parse_duration(*text);
   if (!ns)
-    throw Error(Status::Usage,
-                fmt::format("{} {}: not a duration (30s, 10m, 2h, 1d, 500ms)", option, *text));
+    throw Error(Status::Usage, fmt::format("{} {}: not a duration (30s, 10m, 2h, 1d, 500ms){}",
+                                           option, *text, see));
   return ns;
 }
 
@@ -93,8 +93,8 @@ ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
   if (cmd.json && cmd.folded) throw Error(Status::Usage, "--json or --folded, not both" + see);
   if (cmd.folded && cmd.query.by != TopKey::Stack)
     throw Error(Status::Usage, "--folded folds stacks: it takes no --by other than stack" + see);
-  sel.since_ns = duration_option(since, "--since");
-  sel.until_ns = duration_option(until, "--until");
+  sel.since_ns = duration_option(since, "--since", see);
+  sel.until_ns = duration_option(until, "--until", see);
   return parsed;
 }
 
