@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <ranges>
 
 namespace powner {
 
@@ -137,7 +136,8 @@ std::string top_folded(const TopResult& r) {
   for (const TopGroup& g : r.groups) {
     std::vector<std::string_view> frames = stack_frames(g.key);
     std::string line;
-    for (std::string_view frame : std::ranges::reverse_view(frames))
+    std::reverse(frames.begin(), frames.end()); // root first
+    for (std::string_view frame : frames)
       line += (line.empty() ? "" : ";") + folded_frame(frame);
     if (line.empty()) line = "[no stack]";
     lines[line] += g.pages;
