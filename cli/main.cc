@@ -2,9 +2,10 @@
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
 #include "powner/engine.h"
 #include "powner/host/dump_command.h"
-#include "powner/host/kernel_types.h"
+#include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
-#include "powner/parallel_walk.h"
+#include "powner/host/progress_line.h"
+#include "powner/host/top_command.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 
@@ -20,31 +21,6 @@
 
 namespace {
 
-// The running kernel, and its BTF.
-constexpr const char* kLiveCore = "/proc/kcore";
-constexpr const char* kLiveBtf = "/sys/kernel/btf/vmlinux";
-
-// Progress on stderr, only when it is a terminal.
-class ProgressLine {
-public:
-  ProgressLine() : enabled_(isatty(STDERR_FILENO)) {}
-  ~ProgressLine() { clear(); }
-  void update(uint64_t done, uint64_t total) {
-    if (!enabled_ || !total) return;
-    std::fprintf(stderr, "\rpowner: %3u%% of %llu pages", static_cast<unsigned>(done * 100 / total),
-                 static_cast<unsigned long long>(total));
-    shown_ = true;
-  }
-  void clear() {
-    if (shown_) std::fputs("\r\033[K", stderr);
-    shown_ = false;
-  }
-
-private:
-  bool enabled_;
-  bool shown_ = false;
-};
-
 using Options = powner::DumpCommand;
 
 // Ctrl-C, a hang-up or a kill while -o's file is written: the temporary file goes, then the
@@ -55,33 +31,13 @@ void die_of_signal(int sig) {
   std::raise(sig);
 }
 
-// The dump; without one, the running kernel, and a line that says what was tried.
-std::unique_ptr<powner::KdumpFile> open_dump(const Options& opt) {
-  using namespace powner;
-  if (!opt.vmcore.empty()) return std::make_unique<KdumpFile>(opt.vmcore);
-  try {
-    return std::make_unique<KdumpFile>(kLiveCore);
-  } catch (const Error& e) {
-    throw Error(e.status(), fmt::format("no dump given, and the running kernel cannot be read "
-                                        "({}); -c VMCORE reads a dump",
-                                        e.what()));
-  }
-}
-
 int run(const Options& opt) {
   using namespace powner;
-  std::unique_ptr<KdumpFile> opened = open_dump(opt);
-  KdumpFile& dump = *opened;
-  const VmcoreInfo& info = dump.vmcoreinfo();
-  std::vector<std::string> warnings;
-  const bool live_btf = dump.live() && access(kLiveBtf, R_OK) == 0;
-  KernelTypes types(dump, info, opt.vmlinux, opt.force, live_btf ? kLiveBtf : "", warnings);
-  for (const std::string& warning : warnings)
+  OpenedDump opened = open_dump(opt, [](const std::string& warning) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
-  std::unique_ptr<Engine> made = types.make_engine(dump, info);
-  Engine& engine = *made;
-  engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
-  engine.set_exact(opt.exact);
+  });
+  KdumpFile& dump = *opened.dump;
+  Engine& engine = *opened.engine;
 
   // Checked before -o's file is made: a filter the kernel rejects leaves no file behind.
   std::optional<Filter> filter;
@@ -145,6 +101,8 @@ int command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::strcmp(argv[1], "top") == 0)
+      return powner::top_command({argv + 2, argv + argc}, "powner top");
     return command(argc, argv);
   } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());

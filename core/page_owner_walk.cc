@@ -265,6 +265,7 @@ void PageOwnerWalk::run(PfnRange range, const Filter& filter, const Emit& emit,
     decode_owner(m_, owner, rec);
     decode_page(m_, page, rec);
     rec.pageblock_migratetype = pageblock_migratetype(s, pfn);
+    rec.nid = nid;
     emit(rec);
   }
   if (progress) progress(max_pfn, max_pfn);

@@ -8,7 +8,7 @@ set -euo pipefail
 build_deps=(
 	build-essential cmake ninja-build pkg-config git xz-utils zstd
 	libkdumpfile-dev libdw-dev libelf-dev libbpf-dev
-	libfmt-dev libcli11-dev libgtest-dev
+	libfmt-dev libcli11-dev libgtest-dev nlohmann-json3-dev
 	python3 python3-drgn python3-libkdumpfile pybind11-dev python3-dev
 	clang-format clang-tidy crash
 	clang libclang-rt-14-dev

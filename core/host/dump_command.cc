@@ -38,9 +38,9 @@ bool is_elf_executable(const std::string& path) {
   return type != ET_CORE;
 }
 
-// Puts the positional files where -c and -s would have: a vmlinux by its ELF type, the dump
-// as the other one.
-void place_files(DumpCommand& cmd, const std::vector<std::string>& files) {
+} // namespace
+
+void place_dump_files(DumpCommand& cmd, const std::vector<std::string>& files) {
   for (const std::string& file : files) {
     const bool vmlinux = is_elf_executable(file);
     std::string& slot = vmlinux ? cmd.vmlinux : cmd.vmcore;
@@ -51,8 +51,6 @@ void place_files(DumpCommand& cmd, const std::vector<std::string>& files) {
     slot = file;
   }
 }
-
-} // namespace
 
 ParsedCommand parse_dump_command(const std::vector<std::string>& args, const std::string& program,
                                  bool live) {
@@ -85,7 +83,7 @@ ParsedCommand parse_dump_command(const std::vector<std::string>& args, const std
     std::vector<std::string> reversed(args.rbegin(), args.rend()); // CLI11 pops from the back
     app.parse(reversed);
     check_command_line(app, cmd);
-    place_files(cmd, files);
+    place_dump_files(cmd, files);
   } catch (const CLI::CallForHelp&) {
     parsed.action = ParsedCommand::Action::Print;
     parsed.text = app.help();

@@ -38,6 +38,15 @@ public:
   // Workers for the page_owner walk (ParallelWalk), which also format the records; 1, the
   // default, works on the caller's thread. The output is the same either way.
   void set_walk_threads(unsigned threads) { walk_threads_ = threads; }
+  unsigned walk_threads() const { return walk_threads_; }
+
+  // What other walks of the records (triage's) share with the printer: the dump, and the stack
+  // and memcg caches (safe to use from the walk's workers).
+  Memory& memory() { return mem_; }
+  StackDepot& depot() { return *depot_; }
+  MemcgLines& memcg_lines() { return *memcg_; }
+  // Pages such a walk skipped, for skipped_summary().
+  void add_skipped(const SkipCounts& skipped) { skipped_.add(skipped); }
 
   // Print only records whose text is the kernel's, whole (--exact), and count the others; by
   // default a detail the dump lacks is printed as a placeholder (memcg.h) in its record.

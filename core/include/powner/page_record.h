@@ -26,6 +26,7 @@ struct PageRecord {
   uint64_t memcg_data = 0;
   bool page_is_tail = false;
   int pageblock_migratetype = 0;
+  int nid = 0; // the page's node, as the walk decoded it (memdesc_nid())
 };
 
 // The fields of struct page_owner at owner (model.po.size bytes), all but the pfn.

@@ -24,6 +24,10 @@ struct ParsedCommand {
   DumpCommand command;
 };
 
+// Puts files named without -c and -s where those would have: a vmlinux by its ELF type, the
+// dump as the other one. Throws Error(Usage) for two of either.
+void place_dump_files(DumpCommand& cmd, const std::vector<std::string>& files);
+
 // args: the arguments after the program's name. program: how the user calls the command
 // ("powner", "python3 -m powner.drgn"), for the help and the error lines. live: whether the
 // host reads the running kernel without -c. Throws Error(Usage) with one line ending in

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `powner top`: who holds the memory. Its command line (CLI11), the dump opened as the main
+// command opens it (opened_dump.h), the totals (triage/top_walk.h) and their forms
+// (triage/top_report.h).
+#pragma once
+
+#include "powner/host/dump_command.h"
+#include "powner/triage/top_query.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace powner {
+
+struct TopCommand {
+  DumpCommand dump; // -c, -s, --force, -j, --exact, the files
+  TopQuery query;
+  size_t limit = 20; // -n: groups shown (0: all)
+  bool json = false, folded = false;
+};
+
+struct ParsedTopCommand {
+  enum class Action { Run, Print };
+  Action action = Action::Run;
+  std::string text; // with Print: the help text
+  TopCommand command;
+};
+
+// args: the arguments after "top". Throws Error(Usage) with one line ending in
+// "(see PROGRAM --help)".
+ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
+                                   const std::string& program);
+
+// Parses, runs, prints (standard output; errors, warnings and notes on standard error, progress
+// there when it is a terminal). Returns the exit status.
+int top_command(const std::vector<std::string>& args, const std::string& program);
+
+} // namespace powner
