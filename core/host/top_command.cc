@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "powner/host/top_command.h"
 
+#include "powner/host/html_report.h"
 #include "powner/host/opened_dump.h"
+#include "powner/host/output_file.h"
 #include "powner/host/progress_line.h"
 #include "powner/status.h"
 #include "powner/triage/top_report.h"
@@ -66,6 +68,9 @@ ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
   app.add_flag("--json", cmd.json, "JSON Lines: a header object, then one object per group");
   app.add_flag("--folded", cmd.folded,
                "folded stacks weighted by pages, for flame graphs (every stack)");
+  app.add_option("--html", cmd.html,
+                 "also write FILE: one self-contained page with the top stacks, memcgs, nodes "
+                 "and processes, bars and a flame graph");
   app.add_option("-c,--core", cmd.dump.vmcore, "kernel dump; default: the running kernel");
   app.add_option("-s,--symbols", cmd.dump.vmlinux,
                  "vmlinux with DWARF debug info; without it, types come from the kernel's BTF");
@@ -98,6 +103,28 @@ ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
   return parsed;
 }
 
+std::string top_text(const TopCommand& cmd, const TopResult& result) {
+  return cmd.folded ? top_folded(result)
+         : cmd.json ? top_json_lines(result, cmd.limit)
+                    : top_table(result, cmd.limit);
+}
+
+std::string top_html(Engine& engine, Types& types, const TopCommand& cmd, const std::string& title,
+                     std::vector<std::string>& notes, const Progress& progress) {
+  std::vector<TopResult> results;
+  for (TopKey key : {TopKey::Stack, TopKey::Memcg, TopKey::Node, TopKey::Tgid}) {
+    TopQuery query = cmd.query;
+    query.by = key;
+    try {
+      results.push_back(run_top(engine, types, query, progress));
+    } catch (const Error& e) {
+      if (e.status() != Status::Usage) throw;
+      notes.push_back(fmt::format("--html: no {} section: {}", top_key_name(key), e.what()));
+    }
+  }
+  return html_report(title, top_report_json(results, cmd.limit));
+}
+
 namespace {
 
 int run(const TopCommand& cmd) {
@@ -111,9 +138,23 @@ int run(const TopCommand& cmd) {
     result = run_top(engine, opened.types->types(), cmd.query,
                      [&](uint64_t done, uint64_t total) { progress.update(done, total); });
   }
-  const std::string text = cmd.folded ? top_folded(result)
-                           : cmd.json ? top_json_lines(result, cmd.limit)
-                                      : top_table(result, cmd.limit);
+  if (!cmd.html.empty()) {
+    std::vector<OutputFile::Input> inputs = {{"the dump", cmd.dump.vmcore},
+                                             {"the vmlinux", cmd.dump.vmlinux}};
+    OutputFile file(cmd.html, inputs);
+    ProgressLine progress;
+    const std::string title = fmt::format(
+        "powner top: {} (Linux {})",
+        cmd.dump.vmcore.empty() ? "the running kernel" : cmd.dump.vmcore, engine.model().release);
+    const std::string page =
+        top_html(engine, opened.types->types(), cmd, title, result.notes,
+                 [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+    if (std::fwrite(page.data(), 1, page.size(), file.stream()) != page.size())
+      throw Error(Status::Unreadable,
+                  fmt::format("writing {}: {}", cmd.html, std::strerror(errno)));
+    file.commit();
+  }
+  const std::string text = top_text(cmd, result);
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
     throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
   for (const std::string& note : result.notes)

@@ -131,16 +131,68 @@ std::string top_json_lines(const TopResult& r, size_t limit) {
   return out;
 }
 
-std::string top_folded(const TopResult& r) {
-  std::map<std::string, uint64_t> lines;
+namespace {
+
+// Folded stacks (root first) and their pages, merged where the functions agree.
+std::map<std::vector<std::string>, uint64_t> folded_stacks(const TopResult& r) {
+  std::map<std::vector<std::string>, uint64_t> stacks;
   for (const TopGroup& g : r.groups) {
     std::vector<std::string_view> frames = stack_frames(g.key);
+    std::vector<std::string> folded;
+    for (auto f = frames.rbegin(); f != frames.rend(); ++f) // root first
+      folded.push_back(folded_frame(*f));
+    if (folded.empty()) folded.emplace_back("[no stack]");
+    stacks[folded] += g.pages;
+  }
+  return stacks;
+}
+
+} // namespace
+
+std::string top_report_json(const std::vector<TopResult>& results, size_t limit) {
+  using json = nlohmann::ordered_json;
+  json report = {{"schema", "powner-report"}, {"version", 1}};
+  json sections = json::array(), folded = json::array();
+  bool have_folded = false;
+  for (const TopResult& r : results) {
+    report["total_pages"] = r.total_pages;
+    report["page_size"] = r.page_size;
+    json groups = json::array();
+    const size_t n = shown(r, limit);
+    for (size_t i = 0; i < n; i++) {
+      const TopGroup& g = r.groups[i];
+      std::string label = r.by == TopKey::Stack ? g.key : key_text(r, g);
+      while (!label.empty() && label.back() == '\n')
+        label.pop_back();
+      json group = {{"label", label},
+                    {"pages", g.pages},
+                    {"records", g.records},
+                    {"share", r.total_pages ? static_cast<double>(g.pages) /
+                                                  static_cast<double>(r.total_pages)
+                                            : 0.0}};
+      for (const KeyField& f : g.fields)
+        if (f.name == "exited" && std::get<bool>(f.value)) group["exited"] = true;
+      groups.push_back(std::move(group));
+    }
+    sections.push_back({{"by", std::string(top_key_name(r.by))}, {"groups", std::move(groups)}});
+    if (r.by == TopKey::Stack && !have_folded) {
+      have_folded = true;
+      for (const auto& [frames, pages] : folded_stacks(r))
+        folded.push_back({{"frames", frames}, {"pages", pages}});
+    }
+  }
+  report["sections"] = std::move(sections);
+  report["folded"] = std::move(folded);
+  return report.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string top_folded(const TopResult& r) {
+  std::map<std::string, uint64_t> lines;
+  for (const auto& [frames, pages] : folded_stacks(r)) {
     std::string line;
-    std::reverse(frames.begin(), frames.end()); // root first
-    for (std::string_view frame : frames)
-      line += (line.empty() ? "" : ";") + folded_frame(frame);
-    if (line.empty()) line = "[no stack]";
-    lines[line] += g.pages;
+    for (const std::string& frame : frames)
+      line += (line.empty() ? "" : ";") + frame;
+    lines[line] += pages;
   }
   std::string out;
   for (const auto& [line, pages] : lines)

@@ -6,6 +6,7 @@
 
 #include "powner/host/dump_command.h"
 #include "powner/triage/top_query.h"
+#include "powner/triage/top_walk.h"
 
 #include <cstddef>
 #include <string>
@@ -18,6 +19,7 @@ struct TopCommand {
   TopQuery query;
   size_t limit = 20; // -n: groups shown (0: all)
   bool json = false, folded = false;
+  std::string html; // --html FILE: the report page, written whole
 };
 
 struct ParsedTopCommand {
@@ -31,6 +33,14 @@ struct ParsedTopCommand {
 // "(see PROGRAM --help)".
 ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
                                    const std::string& program);
+
+// The answer in the form the command line asks for (table, --json or --folded).
+std::string top_text(const TopCommand& cmd, const TopResult& result);
+
+// The --html page: the selection totalled by stack, memcg, node and tgid (the keys this
+// kernel's records answer), as one self-contained page. notes gets what was left out.
+std::string top_html(Engine& engine, Types& types, const TopCommand& cmd, const std::string& title,
+                     std::vector<std::string>& notes, const Progress& progress = {});
 
 // Parses, runs, prints (standard output; errors, warnings and notes on standard error, progress
 // there when it is a terminal). Returns the exit status.

@@ -18,6 +18,11 @@ std::string top_json_lines(const TopResult& result, size_t limit);
 // a space and its pages; the lines sorted. Every stack: a flame graph wants them all.
 std::string top_folded(const TopResult& result);
 
+// The report an HTML page draws (host/html_report.h, schema "powner-report"): a section per
+// result (largest groups first, at most limit each; 0: all), labelled as the table labels
+// them (a stack by its text), and the folded stacks of the first result that groups by stack.
+std::string top_report_json(const std::vector<TopResult>& results, size_t limit);
+
 // MiB held by pages pages of page_size bytes.
 double pages_mib(uint64_t pages, uint64_t page_size);
 
