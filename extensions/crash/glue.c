@@ -25,7 +25,10 @@ static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
     "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads] [--exact]\n"
-    "       [--stacks stacks|handles|stacks_handles [--threshold count]]",
+    "       [--stacks stacks|handles|stacks_handles [--threshold count]]\n"
+    "       top [--by key] [--pid|--tgid|--comm|--memcg|--module|--node ...]\n"
+    "           [--since duration] [--until duration] [-n count] [--json|--folded]\n"
+    "           [--html file]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
     "  block, its order, gfp mask, allocating task, timestamps, page flags,",
@@ -64,6 +67,13 @@ static char* help_powner[] = {
     "  dump, handle N)\"). Notes, never part of the output, count both. The",
     "  output can be piped, redirected with \">\" and scrolled; Ctrl-C stops it.",
     "  The command works in crash --minimal too.",
+    " ",
+    "  powner top totals the same records by a key, largest first: by stack",
+    "  (default), tgid, memcg, module, order, gfp, migratetype, node or age (time",
+    "  before the crash); with the share of all pages, the records and the three",
+    "  largest tasks of each group; tasks no longer in the task list are marked",
+    "  exited. --json gives JSON Lines, --folded folded stacks for flame graphs,",
+    "  --html a self-contained page. \"powner top --help\" lists every option.",
     "\nEXAMPLES",
     "  The whole page_owner file, into a file:\n",
     "    crash> powner > page_owner.txt",
@@ -75,6 +85,10 @@ static char* help_powner[] = {
     "    crash> powner | grep -B 12 alloc_pipe_info",
     "\n  The stacks holding at least 100 pages:\n",
     "    crash> powner --stacks stacks --threshold 100",
+    "\n  Who holds the memory: the ten processes with the most pages, and what",
+    "  the largest memcg allocated in the last minute before the crash:\n",
+    "    crash> powner top --by tgid -n 10",
+    "    crash> powner top --memcg po_c --since 1m",
     NULL};
 /* NOLINTEND(bugprone-suspicious-missing-comma) */
 

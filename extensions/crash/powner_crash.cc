@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash.
+// crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash;
+// crash> powner top: the CLI's powner top, on the same.
 #include "crash_host.h"
 #include "crash_types.h"
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
 #include "powner/host/output_file.h"
+#include "powner/host/top_command.h"
 #include "powner/parallel_walk.h"
 #include "powner/reader_agreement.h"
 #include "powner/readers/kdump_file.h"
@@ -189,32 +191,78 @@ private:
   std::FILE* out_ = nullptr;
 };
 
-void run(const CommandOptions& opt) {
+// The engine on crash's memory and types (the session's answers kept for later commands).
+std::unique_ptr<Engine> session_engine(unsigned threads, bool exact) {
   if (!session) session = new Session;
   if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
   session->memory.open_dump_file(*session->vmcoreinfo);
-  Engine engine(session->memory, session->types, *session->vmcoreinfo);
-  engine.set_walk_threads(opt.threads ? opt.threads : default_walk_threads());
-  engine.set_exact(opt.exact);
+  auto engine = std::make_unique<Engine>(session->memory, session->types, *session->vmcoreinfo);
+  engine->set_walk_threads(threads ? threads : default_walk_threads());
+  engine->set_exact(exact);
   if (powner_crash_interrupted()) throw Interrupted{};
+  return engine;
+}
 
+void check_interrupt(uint64_t /*done*/, uint64_t /*total*/) {
+  if (powner_crash_interrupted()) throw Interrupted{};
+}
+
+void run(const CommandOptions& opt) {
+  std::unique_ptr<Engine> engine = session_engine(opt.threads, opt.exact);
   if (!opt.stacks.empty()) {
-    std::string text = engine.stacks(stack_view_from_name(opt.stacks), opt.threshold);
+    std::string text = engine->stacks(stack_view_from_name(opt.stacks), opt.threshold);
     Output out(opt.output);
     out.write(text);
     out.finish();
   } else {
-    Filter filter = filter_from_options(opt.filter, engine.model().memory_nodes);
+    Filter filter = filter_from_options(opt.filter, engine->model().memory_nodes);
     Output out(opt.output);
-    engine.page_owner(
-        filter, [&](std::string_view text) { out.write(text); },
-        [](uint64_t, uint64_t) {
-          if (powner_crash_interrupted()) throw Interrupted{};
-        });
+    engine->page_owner(
+        filter, [&](std::string_view text) { out.write(text); }, check_interrupt);
     out.finish();
   }
-  for (const std::string& note : engine.notes())
+  for (const std::string& note : engine->notes())
     powner_crash_note(note.c_str());
+}
+
+// crash> powner top [OPTIONS]: the dump is crash's (no files, no -c or -s).
+Outcome run_top(const std::vector<std::string>& args) {
+  ParsedTopCommand parsed;
+  try {
+    parsed = parse_top_command(args, "powner top");
+    const DumpCommand& dump = parsed.command.dump;
+    if (!dump.vmcore.empty() || !dump.vmlinux.empty() || dump.force)
+      throw Error(Status::Usage, "crash has the dump and its types: powner top takes no files, "
+                                 "-c, -s or --force here (see powner top --help)");
+  } catch (const Error& e) {
+    powner_crash_error(e.what()); // it names powner top --help: no synopsis of plain powner
+    return kDone;
+  }
+  if (parsed.action == ParsedTopCommand::Action::Print) {
+    Output out("");
+    out.write(parsed.text);
+    out.finish();
+    return kDone;
+  }
+  const TopCommand& cmd = parsed.command;
+  std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
+  TopResult result = powner::run_top(*engine, session->types, cmd.query, check_interrupt);
+  if (!cmd.html.empty()) {
+    Output page(cmd.html);
+    const char* dump = powner_crash_dumpfile();
+    const std::string title =
+        fmt::format("powner top: {} (Linux {})", dump ? dump : "crash", engine->model().release);
+    page.write(top_html(*engine, session->types, cmd, title, result.notes, check_interrupt));
+    page.finish();
+  }
+  Output out("");
+  out.write(top_text(cmd, result));
+  out.finish();
+  for (const std::string& note : result.notes)
+    powner_crash_note(note.c_str());
+  for (const std::string& note : engine->notes())
+    powner_crash_note(note.c_str());
+  return kDone;
 }
 
 } // namespace
@@ -225,6 +273,8 @@ extern "C" int powner_command(int argc, char** argv) {
   // Nothing may leave this function: crash is C and would abort.
   try {
     try {
+      if (argc > 1 && std::strcmp(argv[1], "top") == 0)
+        return run_top(std::vector<std::string>(argv + 2, argv + argc));
       Outcome outcome = kDone;
       auto opt = parse(argc, argv, outcome);
       if (!opt) return outcome;
