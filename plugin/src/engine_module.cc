@@ -7,6 +7,7 @@
 #include "powner/host/dump_command.h"
 #include "powner/host/kernel_types.h"
 #include "powner/host/output_file.h"
+#include "powner/host/top_command.h"
 #include "powner/memcg.h"
 #include "powner/page_owner_lookup.h"
 #include "powner/parallel_walk.h"
@@ -15,6 +16,7 @@
 #include "powner/record_printer.h"
 #include "powner/stack_depot.h"
 #include "powner/status.h"
+#include "powner/triage/top_report.h"
 
 #include <Python.h>
 #include <cerrno>
@@ -221,6 +223,31 @@ const char* no_memcg_reason(PageMemcg::State state) {
   return nullptr;
 }
 
+// Types asked from a thread without the GIL: each question takes it (drgn's types are Python).
+class GilTypes final : public Types {
+public:
+  explicit GilTypes(Types& types) : types_(types) {}
+  std::optional<uint64_t> size_of(std::string_view type) override {
+    py::gil_scoped_acquire gil;
+    return types_.size_of(type);
+  }
+  std::optional<MemberInfo> member(std::string_view type, std::string_view path) override {
+    py::gil_scoped_acquire gil;
+    return types_.member(type, path);
+  }
+  std::optional<int64_t> enumerator(std::string_view name) override {
+    py::gil_scoped_acquire gil;
+    return types_.enumerator(name);
+  }
+  std::optional<VariableInfo> variable(std::string_view name, std::string_view file) override {
+    py::gil_scoped_acquire gil;
+    return types_.variable(name, file);
+  }
+
+private:
+  Types& types_;
+};
+
 // The engine over one target (a drgn Program). The page_owner file and the stack views each get
 // an Engine of their own, as one run of the powner command does, so that what one call skipped
 // is reported by that call. Records, single pages and stacks share one Engine, made on first use.
@@ -266,6 +293,30 @@ public:
           report);
     }
     return notes_of(engine);
+  }
+
+  // (JSON Lines of powner top --json -n 0, its notes and what was skipped): args are powner
+  // top's options (core/host/top_command.h), checked as the command checks them.
+  std::pair<std::string, std::vector<std::string>> top(const std::vector<std::string>& args,
+                                                       unsigned threads) {
+    ParsedTopCommand parsed = parse_top_command(args, "powner top");
+    Engine engine(mem_, types(), info_);
+    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    Progress interruptible = [](uint64_t, uint64_t) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    TopResult result;
+    {
+      // Workers take the GIL to read through drgn; so do the questions top asks of drgn's types.
+      GilTypes gil_types(types());
+      py::gil_scoped_release nogil;
+      result = run_top(engine, gil_types, parsed.command.query, interruptible);
+    }
+    std::vector<std::string> notes = result.notes;
+    for (std::string& note : notes_of(engine))
+      notes.push_back(std::move(note));
+    return {top_json_lines(result, 0), notes};
   }
 
   // (text, what was skipped: notes_of()) of a page_owner_stacks view.
@@ -697,6 +748,7 @@ PYBIND11_MODULE(_engine, m) {
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
            py::arg("exact") = false)
+      .def("top", &Target::top, py::arg("args"), py::arg("threads") = 0)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
       .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())

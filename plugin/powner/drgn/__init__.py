@@ -3,6 +3,8 @@
 byte as the dumped kernel would have printed them, and the same records as Python objects.
 
     >>> from powner.drgn import page_owner, page_owner_of, page_owner_stacks, records, stacks
+    >>> from powner.drgn import summary
+    >>> summary(prog, by="tgid", since="1m").groups[0]  # who allocated most in the last minute
     >>> page_owner(prog, mode="handle", nid=1)          # the page_owner file, filtered
     >>> big = [r for r in records(prog) if r.order >= 9]
     >>> print(big[0])                                   # its text in the page_owner file
@@ -20,6 +22,7 @@ the kallsyms tables are.
 
 import dataclasses
 import io
+import json
 import operator
 import os
 import sys
@@ -45,6 +48,10 @@ __all__ = [
     "records",
     "set_dump_file",
     "stacks",
+    "summary",
+    "Summary",
+    "Group",
+    "Task",
 ]
 
 Error = _engine.Error  # .status: a Status, also the command line's exit status
@@ -229,6 +236,75 @@ def stacks(prog, threshold=None):
     entries, skipped = _target(prog).stack_list(threshold)
     _warn_skipped(skipped)
     return [Stack(**entry) for entry in entries]
+
+
+class Task(NamedTuple):
+    """One of a group's largest tasks: a tgid and the comm its records carry."""
+    tgid: int
+    comm: str
+    pages: int
+    exited: bool  # its tgid is not in the dump's task list (False when that list is unknown)
+
+
+@dataclasses.dataclass
+class Group:
+    """One group of summary(): key holds its key's fields by name, as powner top --json names
+    them ({"tgid": 69, "comm": "po_anon_n1", "exited": False}, {"stack": "..."}...)."""
+    key: dict
+    pages: int
+    records: int
+    mib: float
+    share: float  # percent of every recorded page
+    exited_pages: Optional[int]  # pages of exited tasks (None when the task list is unknown)
+    top_tasks: list
+
+
+@dataclasses.dataclass
+class Summary:
+    """summary()'s answer: the groups, largest first, and the totals they are part of."""
+    by: str
+    groups: list
+    total_pages: int
+    total_records: int
+    selected_pages: int
+    selected_records: int
+    page_size: int
+    crash_time_ns: int
+    crash_time_source: str  # "runqueues.clock" or "newest record" (docs/top.md)
+    exited_known: bool
+
+
+_SUMMARY_SELECTIONS = ("pid", "tgid", "comm", "memcg", "module", "node", "since", "until")
+
+
+def summary(prog, by="stack", *, threads=None, **select):
+    """Who holds the memory: every page_owner record totalled by a key, as powner top does
+    (docs/json-schema.md has the fields). by is "stack", "tgid", "memcg", "module", "order",
+    "gfp", "migratetype", "node" or "age"; select takes powner top's selections: pid, tgid,
+    comm, memcg, module, node, since and until (durations as "30s", "10m" or seconds). A key
+    or selection this kernel cannot answer raises Error with status Status.USAGE; what the dump
+    lacks comes as a SkippedPagesWarning. Returns a Summary."""
+    args = ["--by", str(by)]
+    for name, value in select.items():
+        if name not in _SUMMARY_SELECTIONS:
+            raise TypeError(f"summary() got an unexpected keyword argument {name!r}")
+        if value is not None:
+            args += [f"--{name}", str(value)]
+    text, notes = _target(prog).top(args, threads=threads or 0)
+    lines = [json.loads(line) for line in text.splitlines()]
+    head = lines[0]
+    groups = []
+    for line in lines[1:]:
+        tasks = [Task(t["tgid"], t["comm"], t["pages"], t.get("exited", False))
+                 for t in line.pop("top_tasks")]
+        counts = {k: line.pop(k) for k in ("pages", "records", "mib", "share")}
+        exited = line.pop("exited_pages", None)
+        groups.append(Group(key=line, exited_pages=exited, top_tasks=tasks, **counts))
+    _warn_skipped(notes)
+    return Summary(by=head["by"], groups=groups,
+                   **{k: head[k] for k in ("total_pages", "total_records", "selected_pages",
+                                            "selected_records", "page_size", "crash_time_ns",
+                                            "crash_time_source", "exited_known")})
 
 
 def page_owner_stacks(prog, view="stacks", threshold=None, file=None):

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""powner.drgn.summary() against the powner command's `powner top --json -n 0`: for every key,
+the same groups in the same order with the same totals and top tasks, as Python objects; a
+selection narrows them as top's does; a key the kernel cannot answer raises Error(USAGE).
+
+usage: test_summary.py POWNER FIXTURE_DIR DUMP"""
+import json
+import subprocess
+import sys
+import warnings
+
+from fixture import SKIP, Failures, Fixture
+from powner.drgn import Error, Status, summary
+
+KEYS = ["stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age"]
+
+
+def cli_top(powner, fx, *args):
+    """The command's JSON Lines, parsed: (header, groups)."""
+    run = subprocess.run([powner, "top", "-s", fx.vmlinux, "-c", fx.vmcore, "--json", "-n", "0",
+                          *args], capture_output=True, text=True)
+    if run.returncode:
+        return None, run.stderr.strip()
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    return lines[0], lines[1:]
+
+
+def as_json(group):
+    """A Group as powner top --json writes it."""
+    line = dict(group.key)
+    line.update(pages=group.pages, mib=group.mib, share=group.share, records=group.records)
+    if group.exited_pages is not None:
+        line["exited_pages"] = group.exited_pages
+    line["top_tasks"] = [{"tgid": t.tgid, "comm": t.comm, "pages": t.pages}
+                         | ({"exited": t.exited} if group.exited_pages is not None else {})
+                         for t in group.top_tasks]
+    return line
+
+
+def check(fail, powner, fx, prog, by, select, args):
+    label = f"summary(by={by!r}{''.join(f', {k}={v!r}' for k, v in select.items())})"
+    head, groups = cli_top(powner, fx, "--by", by, *args)
+    if head is None:
+        try:
+            summary(prog, by, **select)
+        except Error as e:
+            if fail.check(e.status == Status.USAGE, f"{label}: {e.status}, not USAGE"):
+                print(f"ok   {label}: refused as the command refuses it ({groups})")
+            return
+        fail(f"{label}: the command refused it ({groups}); summary() did not")
+        return
+    got = summary(prog, by, **select)
+    same_head = all(getattr(got, k) == head[k] for k in ("by", "total_pages", "selected_pages",
+                                                          "crash_time_ns", "exited_known"))
+    rows = [as_json(g) for g in got.groups]
+    if fail.check(same_head and rows == groups,
+                  f"{label}: differs from powner top --json ({len(rows)} groups, the command "
+                  f"{len(groups)})"):
+        print(f"ok   {label}: {len(rows)} groups as powner top --json")
+
+
+def main(argv):
+    powner, fixture, dump = argv[1:4]
+    fx = Fixture(fixture, dump)
+    if not fx.opens():
+        return SKIP
+    prog = fx.program()
+    fail = Failures()
+    warnings.simplefilter("ignore")  # what the dump lacks: the command says it on stderr
+    for by in KEYS:
+        check(fail, powner, fx, prog, by, {}, [])
+    check(fail, powner, fx, prog, "tgid", {"node": 1, "since": "1m"},
+          ["--node", "1", "--since", "1m"])
+    check(fail, powner, fx, prog, "memcg", {"comm": "po_anon_n1"}, ["--comm", "po_anon_n1"])
+    try:
+        summary(prog, "colour")
+        fail("summary(by='colour') did not raise")
+    except Error as e:
+        if fail.check(e.status == Status.USAGE, f"by='colour': {e.status}"):
+            print(f"ok   summary(by='colour'): {e}")
+    print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")
+    return 1 if fail.count else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
