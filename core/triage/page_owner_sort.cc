@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// page_owner_sort's main(): read blocks, select, cull (sort by the cull keys, merge neighbours),
+// sort, print. Texts, stacks and names are kept once each (StringInterner) and compared by rank;
+// both sorts are glibc's merge sort on indices (glibc_msort.h), so equal keys keep the order the
+// tool gives them.
+#include "powner/triage/page_owner_sort.h"
+
+#include "glibc_msort.h"
+#include "powner/status.h"
+#include "string_interner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <iterator>
+
+namespace powner {
+namespace {
+
+using std::string_view;
+
+// read_block()'s buffer: a block that fills it ends the input there.
+constexpr size_t kBufSize = 128 * 1024;
+constexpr size_t kFlushAt = size_t{1} << 20;
+
+// read_block(): lines by fgets() into a 128 KiB buffer until an empty line. A line starting
+// with "PFN" is kept aside (for the allocator) and left out of the block; fgets() stops short
+// of the buffer's end, and a line holding a NUL counts up to it. The end of the input, or a full
+// buffer, ends the reading: the block being read is dropped.
+class BlockReader {
+public:
+  explicit BlockReader(string_view text)
+      : text_(text), has_nul_(std::memchr(text.data(), 0, text.size()) != nullptr),
+        buf_(kBufSize + 1) {}
+
+  // The next block followed by "\n", as the tool's regular expressions see it; nullopt at the
+  // end.
+  std::optional<string_view> next() {
+    size_t used = 0;
+    first_line_ = line_ + 1;
+    while (kBufSize - used > 1) {
+      if (pos_ >= text_.size()) return std::nullopt;
+      const size_t limit = std::min(kBufSize - used - 1, text_.size() - pos_);
+      const char* p = text_.data() + pos_;
+      const void* nl = std::memchr(p, '\n', limit);
+      const size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : limit;
+      pos_ += len;
+      if (nl) ++line_;
+      string_view piece(p, len);
+      if (has_nul_)
+        if (const void* nul = std::memchr(p, 0, len))
+          piece = piece.substr(0, static_cast<size_t>(static_cast<const char*>(nul) - p));
+      if (!piece.empty() && piece[0] == '\n') {
+        buf_[used] = '\n';
+        return string_view(buf_.data(), used + 1);
+      }
+      if (piece.substr(0, 3) == "PFN") {
+        pfn_line_ = piece;
+        continue;
+      }
+      std::memcpy(buf_.data() + used, piece.data(), piece.size());
+      used += piece.size();
+    }
+    return std::nullopt;
+  }
+
+  // The last PFN line read, in this block or an earlier one.
+  string_view pfn_line() const { return pfn_line_; }
+  // The input line the block returned last starts on, from 1.
+  size_t first_line() const { return first_line_; }
+
+private:
+  string_view text_;
+  bool has_nul_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, line_ = 0, first_line_ = 0;
+  string_view pfn_line_;
+};
+
+struct Record {
+  int32_t pid, tgid, pages, allocator;
+  uint64_t ts_nsec;
+  uint32_t comm;
+  uint32_t text = 0, stack = 0; // ids, kept when a comparison or the output needs them
+};
+
+struct Group {
+  uint32_t record; // the first of the merged run: its fields are the group's
+  int32_t times, pages;
+};
+
+// The comparators' int arithmetic, which wraps on x86 (l1->pid - l2->pid and the like).
+int32_t wrapping_sub(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+}
+int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+template <class T> int three_way(T a, T b) {
+  return (a > b) - (a < b);
+}
+
+// The text without its first line: where the tool points its stacktrace.
+string_view stack_of(string_view text) {
+  const size_t nl = text.find('\n');
+  return nl == string_view::npos ? string_view() : text.substr(nl + 1);
+}
+
+void append_allocator(std::string& out, int allocator) {
+  out += "allocated by ";
+  if (allocator & kAllocatorCma) out += "CMA ";
+  if (allocator & kAllocatorSlab) out += "SLAB ";
+  if (allocator & kAllocatorVmalloc) out += "VMALLOC ";
+  if (allocator & kAllocatorOthers) out += "OTHERS ";
+}
+
+template <class T> bool contains(const std::vector<T>& list, const T& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+class Sorter {
+public:
+  explicit Sorter(const PageOwnerSortOptions& options)
+      : o_(options), need_text_(options.cull == 0),
+        need_stack_((options.cull & kCullStacktrace) ||
+                    options.order == PageOwnerSortOptions::Order::Stacktrace) {}
+
+  void read(string_view text, size_t file_size) {
+    const size_t max_size = file_size / 100; // the tool's "hack": its array's length
+    BlockReader reader(text);
+    std::string without_ts;
+    const bool keep_ts = o_.order == PageOwnerSortOptions::Order::AllocTs;
+    while (const std::optional<string_view> block = reader.next()) {
+      if (records_.size() == max_size)
+        throw Error(Status::Unreadable,
+                    fmt::format("the input holds more than {} blocks, one per 100 bytes: "
+                                "page_owner_sort stops at the block of line {} "
+                                "(\"max_size too small??\") without output",
+                                max_size, reader.first_line()));
+      const SortBlockFields f = sort_block_fields(*block);
+      if (o_.pids && !contains(*o_.pids, f.pid)) continue;
+      if (o_.tgids && !contains(*o_.tgids, f.tgid)) continue;
+      if (!f.comm)
+        throw Error(Status::Unreadable,
+                    fmt::format("the block of line {} has no task name of at most 15 characters "
+                                "(\"tgid N (NAME), ts\"): page_owner_sort stops there "
+                                "(\"Out of memory\") without output",
+                                reader.first_line()));
+      if (o_.names && !contains(*o_.names, std::string(*f.comm))) continue;
+
+      Record r{f.pid,     f.tgid,
+               f.pages,   sort_block_allocator(*block, reader.pfn_line()),
+               f.ts_nsec, comms_.intern(*f.comm)};
+      string_view txt = block->substr(0, block->size() - 1);
+      if (!keep_ts && f.ts_digits_size) {
+        without_ts.assign(txt.substr(0, f.ts_digits_at));
+        without_ts.append(txt.substr(f.ts_digits_at + f.ts_digits_size));
+        txt = without_ts;
+      }
+      if (need_text_)
+        r.text = texts_.intern(txt);
+      else if (need_stack_)
+        r.stack = stacks_.intern(stack_of(txt));
+      records_.push_back(r);
+    }
+  }
+
+  void cull() {
+    if (need_text_ && need_stack_) {
+      std::vector<uint32_t> stack_of_text(texts_.size());
+      for (uint32_t id = 0; id < texts_.size(); ++id)
+        stack_of_text[id] = stacks_.intern(stack_of(texts_.view(id)));
+      for (Record& r : records_)
+        r.stack = stack_of_text[r.text];
+    }
+    if (need_text_) text_rank_ = texts_.ranks();
+    if (need_stack_) stack_rank_ = stacks_.ranks();
+    if ((o_.cull & kCullName) || o_.order == PageOwnerSortOptions::Order::Name)
+      comm_rank_ = comms_.ranks();
+
+    std::vector<uint32_t> order(records_.size());
+    for (uint32_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    const auto cmp = [this](uint32_t a, uint32_t b) { return cull_cmp(a, b); };
+    glibc_msort(order, cmp);
+    for (uint32_t i : order) {
+      if (groups_.empty() || cull_cmp(groups_.back().record, i) != 0) {
+        groups_.push_back({i, 1, records_[i].pages});
+      } else {
+        ++groups_.back().times;
+        groups_.back().pages = wrapping_add(groups_.back().pages, records_[i].pages);
+      }
+    }
+  }
+
+  void sort_and_print(const SortSink& sink) {
+    std::vector<uint32_t> order(groups_.size());
+    for (uint32_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    glibc_msort(order, [this](uint32_t a, uint32_t b) { return sort_cmp(a, b); });
+    std::string out;
+    out.reserve(kFlushAt + kBufSize * 2);
+    for (uint32_t g : order) {
+      print(out, groups_[g]);
+      if (out.size() >= kFlushAt) {
+        sink(out);
+        out.clear();
+      }
+    }
+    if (!out.empty()) sink(out);
+  }
+
+private:
+  // compare_cull_condition()
+  int cull_cmp(uint32_t a, uint32_t b) const {
+    const Record& x = records_[a];
+    const Record& y = records_[b];
+    const unsigned cull = o_.cull;
+    if (cull == 0) return three_way(text_rank_[x.text], text_rank_[y.text]);
+    if ((cull & kCullStacktrace) && x.stack != y.stack)
+      return three_way(stack_rank_[x.stack], stack_rank_[y.stack]);
+    if ((cull & kCullPid) && x.pid != y.pid) return wrapping_sub(x.pid, y.pid);
+    if ((cull & kCullTgid) && x.tgid != y.tgid) return wrapping_sub(x.tgid, y.tgid);
+    if ((cull & kCullName) && x.comm != y.comm)
+      return three_way(comm_rank_[x.comm], comm_rank_[y.comm]);
+    if ((cull & kCullAllocator) && x.allocator != y.allocator)
+      return wrapping_sub(x.allocator, y.allocator);
+    return 0;
+  }
+
+  // compare_sort_condition() with its one comparator and sign.
+  int sort_cmp(uint32_t a, uint32_t b) const {
+    using Order = PageOwnerSortOptions::Order;
+    const Group& g = groups_[a];
+    const Group& h = groups_[b];
+    const Record& x = records_[g.record];
+    const Record& y = records_[h.record];
+    int32_t cmp = 0;
+    bool descending = false;
+    switch (o_.order) {
+    case Order::Times:
+      cmp = wrapping_sub(g.times, h.times);
+      descending = true;
+      break;
+    case Order::Pages:
+      cmp = wrapping_sub(g.pages, h.pages);
+      descending = true;
+      break;
+    case Order::AllocTs:
+      cmp = three_way(x.ts_nsec, y.ts_nsec);
+      break;
+    case Order::Pid:
+      cmp = wrapping_sub(x.pid, y.pid);
+      break;
+    case Order::Tgid:
+      cmp = wrapping_sub(x.tgid, y.tgid);
+      break;
+    case Order::Name:
+      cmp = three_way(comm_rank_[x.comm], comm_rank_[y.comm]);
+      break;
+    case Order::Stacktrace:
+      cmp = three_way(stack_rank_[x.stack], stack_rank_[y.stack]);
+      break;
+    }
+    // SORT_DESC * cmp in int: -INT_MIN stays INT_MIN.
+    return descending ? static_cast<int32_t>(0U - static_cast<uint32_t>(cmp)) : cmp;
+  }
+
+  void print(std::string& out, const Group& g) const {
+    const Record& r = records_[g.record];
+    auto to = std::back_inserter(out);
+    if (o_.cull == 0) {
+      fmt::format_to(to, "{} times, {} pages, ", g.times, g.pages);
+      append_allocator(out, r.allocator);
+      out += ":\n";
+      out += texts_.view(r.text);
+      out += '\n';
+      return;
+    }
+    fmt::format_to(to, "{} times, {} pages", g.times, g.pages);
+    if ((o_.cull & kCullPid) || o_.pids) fmt::format_to(to, ", PID {}", r.pid);
+    if ((o_.cull & kCullTgid) || o_.tgids) fmt::format_to(to, ", TGID {}", r.tgid);
+    if ((o_.cull & kCullName) || o_.names)
+      fmt::format_to(to, ", task_comm_name: {}", comms_.view(r.comm));
+    if (o_.cull & kCullAllocator) {
+      out += ", ";
+      append_allocator(out, r.allocator);
+    }
+    if (o_.cull & kCullStacktrace) {
+      out += ":\n";
+      out += stacks_.view(r.stack);
+    }
+    out += '\n';
+  }
+
+  const PageOwnerSortOptions& o_;
+  const bool need_text_, need_stack_;
+  std::vector<Record> records_;
+  std::vector<Group> groups_;
+  StringInterner texts_, stacks_, comms_;
+  std::vector<uint32_t> text_rank_, stack_rank_, comm_rank_;
+};
+
+} // namespace
+
+void page_owner_sort(string_view text, size_t file_size, const PageOwnerSortOptions& options,
+                     const SortSink& sink) {
+  Sorter sorter(options);
+  sorter.read(text, file_size);
+  sorter.cull();
+  sorter.sort_and_print(sink);
+}
+
+} // namespace powner
