@@ -4,6 +4,7 @@
 #include "powner/host/dump_command.h"
 #include "powner/host/kernel_types.h"
 #include "powner/host/output_file.h"
+#include "powner/host/sort_command.h"
 #include "powner/parallel_walk.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
@@ -145,6 +146,11 @@ int command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::strcmp(argv[1], "sort") == 0) { // powner sort: page_owner_sort, built in
+      for (int sig : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(sig, die_of_signal);
+      return powner::sort_command({argv + 2, argv + argc});
+    }
     return command(argc, argv);
   } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());
