@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // page_owner_sort's main(): read blocks, select, cull (sort by the cull keys, merge neighbours),
-// sort, print. Texts, stacks and names are kept once each (StringInterner) and compared by rank;
-// both sorts are glibc's merge sort on indices (glibc_msort.h), so equal keys keep the order the
-// tool gives them.
+// sort, print. Texts, stacks and names are kept once each (StringInterner). Both of the tool's
+// qsort() calls are glibc's merge sort (glibc_msort.h), followed step by step wherever a
+// comparator can overflow; where it is an order, equal keys keep the order a stable sort gives,
+// whichever way it is reached (by text id, or by key then text).
 #include "powner/triage/page_owner_sort.h"
 
 #include "glibc_msort.h"
@@ -10,6 +11,7 @@
 #include "string_interner.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <fmt/format.h>
 #include <iterator>
@@ -148,19 +150,28 @@ public:
                                 reader.first_line()));
       if (o_.names && !contains(*o_.names, std::string(*f.comm))) continue;
 
-      Record r{f.pid,     f.tgid,
-               f.pages,   sort_block_allocator(*block, reader.pfn_line()),
-               f.ts_nsec, comms_.intern(*f.comm)};
+      Record r{f.pid, f.tgid, f.pages, 0, f.ts_nsec, comms_.intern(*f.comm)};
       string_view txt = block->substr(0, block->size() - 1);
       if (!keep_ts && f.ts_digits_size) {
         without_ts.assign(txt.substr(0, f.ts_digits_at));
         without_ts.append(txt.substr(f.ts_digits_at + f.ts_digits_size));
         txt = without_ts;
       }
-      if (need_text_)
+      if (need_text_) {
+        const size_t known = texts_.size();
         r.text = texts_.intern(txt);
-      else if (need_stack_)
-        r.stack = stacks_.intern(stack_of(txt));
+        // The vmalloc rule gives the same on the text as on the block: neither of its words
+        // holds a digit or "ts", so the cut timestamp can neither hold nor split one.
+        if (texts_.size() > known)
+          text_vmalloc_.push_back(sort_block_allocator(txt, {}) & kAllocatorVmalloc);
+        const int bits =
+            (sort_block_allocator({}, reader.pfn_line()) & (kAllocatorCma | kAllocatorSlab)) |
+            text_vmalloc_[r.text];
+        r.allocator = bits ? bits : kAllocatorOthers;
+      } else {
+        if (o_.cull & kCullAllocator) r.allocator = sort_block_allocator(*block, reader.pfn_line());
+        if (need_stack_) r.stack = stacks_.intern(stack_of(txt));
+      }
       records_.push_back(r);
     }
   }
@@ -173,11 +184,26 @@ public:
       for (Record& r : records_)
         r.stack = stack_of_text[r.text];
     }
-    if (need_text_) text_rank_ = texts_.ranks();
     if (need_stack_) stack_rank_ = stacks_.ranks();
     if ((o_.cull & kCullName) || o_.order == PageOwnerSortOptions::Order::Name)
       comm_rank_ = comms_.ranks();
-
+    if (need_text_) {
+      // Culled by text, strcmp(): an order, so the sorted run of a text is its records in input
+      // order, the first of them leading. Groups are kept by text id here, their text order
+      // left to sort_and_print().
+      std::vector<uint32_t> group_of_text(texts_.size(), UINT32_MAX);
+      for (uint32_t i = 0; i < records_.size(); ++i) {
+        uint32_t& g = group_of_text[records_[i].text];
+        if (g == UINT32_MAX) {
+          g = static_cast<uint32_t>(groups_.size());
+          groups_.push_back({i, 1, records_[i].pages});
+        } else {
+          ++groups_[g].times;
+          groups_[g].pages = wrapping_add(groups_[g].pages, records_[i].pages);
+        }
+      }
+      return;
+    }
     std::vector<uint32_t> order(records_.size());
     for (uint32_t i = 0; i < order.size(); ++i)
       order[i] = i;
@@ -197,7 +223,26 @@ public:
     std::vector<uint32_t> order(groups_.size());
     for (uint32_t i = 0; i < order.size(); ++i)
       order[i] = i;
-    glibc_msort(order, [this](uint32_t a, uint32_t b) { return sort_cmp(a, b); });
+    const auto cmp = [this](uint32_t a, uint32_t b) { return sort_cmp(a, b); };
+    if (need_text_) {
+      const auto text = [this](uint32_t g) {
+        return texts_.view(records_[groups_[g].record].text);
+      };
+      if (sort_is_an_order()) {
+        // A stable sort of the text-sorted groups is then a sort by key, then text: the texts
+        // are compared only where keys tie.
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+          const int c = cmp(a, b);
+          return c != 0 ? c < 0 : text(a) < text(b);
+        });
+      } else {
+        std::sort(order.begin(), order.end(),
+                  [&](uint32_t a, uint32_t b) { return text(a) < text(b); });
+        glibc_msort(order, cmp);
+      }
+    } else {
+      glibc_msort(order, cmp);
+    }
     std::string out;
     out.reserve(kFlushAt + kBufSize * 2);
     for (uint32_t g : order) {
@@ -211,12 +256,11 @@ public:
   }
 
 private:
-  // compare_cull_condition()
+  // compare_cull_condition() with cull keys (culling by text is done by text id, in cull()).
   int cull_cmp(uint32_t a, uint32_t b) const {
     const Record& x = records_[a];
     const Record& y = records_[b];
     const unsigned cull = o_.cull;
-    if (cull == 0) return three_way(text_rank_[x.text], text_rank_[y.text]);
     if ((cull & kCullStacktrace) && x.stack != y.stack)
       return three_way(stack_rank_[x.stack], stack_rank_[y.stack]);
     if ((cull & kCullPid) && x.pid != y.pid) return wrapping_sub(x.pid, y.pid);
@@ -226,6 +270,22 @@ private:
     if ((cull & kCullAllocator) && x.allocator != y.allocator)
       return wrapping_sub(x.allocator, y.allocator);
     return 0;
+  }
+
+  // Whether the sort's comparator orders the groups: its int subtractions never overflow.
+  bool sort_is_an_order() const {
+    using Order = PageOwnerSortOptions::Order;
+    if (o_.order != Order::Pages && o_.order != Order::Pid && o_.order != Order::Tgid) return true;
+    int64_t lo = INT32_MAX, hi = INT32_MIN;
+    for (const Group& g : groups_) {
+      const Record& r = records_[g.record];
+      const int32_t v = o_.order == Order::Pages ? g.pages
+                        : o_.order == Order::Pid ? r.pid
+                                                 : r.tgid;
+      lo = std::min<int64_t>(lo, v);
+      hi = std::max<int64_t>(hi, v);
+    }
+    return groups_.empty() || hi - lo <= INT32_MAX;
   }
 
   // compare_sort_condition() with its one comparator and sign.
@@ -298,7 +358,8 @@ private:
   std::vector<Record> records_;
   std::vector<Group> groups_;
   StringInterner texts_, stacks_, comms_;
-  std::vector<uint32_t> text_rank_, stack_rank_, comm_rank_;
+  std::vector<int> text_vmalloc_; // by text id: kAllocatorVmalloc or 0
+  std::vector<uint32_t> stack_rank_, comm_rank_;
 };
 
 } // namespace

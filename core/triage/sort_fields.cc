@@ -6,8 +6,10 @@
 // regexec()'s cost. Note that \s is [[:space:]], which takes newlines even under REG_NEWLINE.
 #include "powner/triage/page_owner_sort.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
+#include <functional>
 
 namespace powner {
 namespace {
@@ -27,6 +29,30 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
+// Boyer-Moore-Horspool for the allocator's long words, which are searched for through whole
+// stacks: string_view::find()'s memchr() for the first byte stops at every '_' of a stack.
+class LongWord { // of a string literal, which outlives it
+public:
+  explicit LongWord(string_view word) : searcher_(word.begin(), word.end()) {}
+  size_t find(string_view s, size_t from = 0) const {
+    if (from > s.size()) return npos;
+    const auto at = std::search(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(), searcher_);
+    return at == s.end() ? npos : static_cast<size_t>(at - s.begin());
+  }
+
+private:
+  std::boyer_moore_horspool_searcher<string_view::const_iterator> searcher_;
+};
+
+// s.find(word, from) for the short words of the first line, where they are found within a few
+// dozen bytes: a plain loop beats a memchr() call per candidate byte.
+size_t find_short(string_view s, string_view word, size_t from = 0) {
+  const char first = word[0];
+  for (size_t i = from; i + word.size() <= s.size(); ++i)
+    if (s[i] == first && s.compare(i, word.size(), word) == 0) return i;
+  return npos;
+}
+
 size_t skip_spaces(string_view s, size_t i) {
   while (i < s.size() && is_space(s[i]))
     ++i;
@@ -40,7 +66,7 @@ size_t skip_digits(string_view s, size_t i) {
 
 // "WORD\s*([0-9]*)," : the digits, or nullopt.
 std::optional<string_view> number_then_comma(string_view s, string_view word) {
-  for (size_t at = s.find(word); at != npos; at = s.find(word, at + 1)) {
+  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
     const size_t digits = skip_spaces(s, at + word.size());
     const size_t end = skip_digits(s, digits);
     if (end < s.size() && s[end] == ',') return s.substr(digits, end - digits);
@@ -52,7 +78,7 @@ std::optional<string_view> number_then_comma(string_view s, string_view word) {
 // still matches, with no digits, when the spaces after "tgid" hold a ' '.
 std::optional<string_view> tgid_digits(string_view s) {
   constexpr string_view word = "tgid";
-  for (size_t at = s.find(word); at != npos; at = s.find(word, at + 1)) {
+  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
     const size_t spaces = at + word.size();
     const size_t digits = skip_spaces(s, spaces);
     const size_t end = skip_digits(s, digits);
@@ -65,7 +91,7 @@ std::optional<string_view> tgid_digits(string_view s) {
 // "ts\s*([0-9]*)\s*ns" : the digits (their place in s), or nullopt.
 std::optional<string_view> ts_digits(string_view s, size_t& where) {
   constexpr string_view word = "ts";
-  for (size_t at = s.find(word); at != npos; at = s.find(word, at + 1)) {
+  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
     const size_t digits = skip_spaces(s, at + word.size());
     const size_t end = skip_digits(s, digits);
     if (s.substr(skip_spaces(s, end), 2) == "ns") {
@@ -80,7 +106,7 @@ std::optional<string_view> ts_digits(string_view s, size_t& where) {
 // the last "),\s*ts" whose ')' is on the line of the '('.
 std::optional<string_view> comm_text(string_view s) {
   constexpr string_view word = "tgid";
-  for (size_t at = s.find(word); at != npos; at = s.find(word, at + 1)) {
+  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
     const size_t open = skip_spaces(s, skip_digits(s, skip_spaces(s, at + word.size())));
     if (open >= s.size() || s[open] != '(') continue;
     size_t line_end = s.find('\n', open + 1);
@@ -97,11 +123,10 @@ std::optional<string_view> comm_text(string_view s) {
 // strtoull on at most 24 digits: false on overflow (ERANGE).
 bool to_u64(string_view digits, uint64_t& value) {
   value = 0;
-  for (char c : digits) {
-    const auto d = static_cast<uint64_t>(c - '0');
-    if (value > (UINT64_MAX - d) / 10) return false;
-    value = value * 10 + d;
-  }
+  for (char c : digits)
+    if (__builtin_mul_overflow(value, 10U, &value) ||
+        __builtin_add_overflow(value, static_cast<unsigned>(c - '0'), &value))
+      return false;
   return true;
 }
 
@@ -143,14 +168,15 @@ int sort_block_allocator(string_view block, string_view pfn_line) {
   // "alloc_pages" on the line before the first "__vmalloc_node_range" or before it on its line.
   // The tool walks back two newlines from it, reading before its buffer when there are fewer: we
   // take the block's start there.
-  if (const size_t vmalloc = block.find("__vmalloc_node_range"); vmalloc != npos) {
+  static const LongWord vmalloc_word("__vmalloc_node_range"), alloc_pages_word("alloc_pages");
+  if (const size_t vmalloc = vmalloc_word.find(block); vmalloc != npos) {
     const size_t line = block.rfind('\n', vmalloc);
     size_t first_line = 0;
     if (line != npos && line > 0) {
       const size_t before = block.rfind('\n', line - 1);
       first_line = before == npos ? 0 : before + 1;
     }
-    const size_t alloc = block.find("alloc_pages", first_line);
+    const size_t alloc = alloc_pages_word.find(block, first_line);
     if (alloc != npos && alloc < vmalloc) allocator |= kAllocatorVmalloc;
   }
   return allocator ? allocator : kAllocatorOthers;
