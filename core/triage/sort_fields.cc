@@ -74,11 +74,11 @@ std::optional<string_view> number_then_comma(string_view s, string_view word) {
   return std::nullopt;
 }
 
-// "tgid\s*([0-9]*) " : the digits, or nullopt. Without digits followed by a space the pattern
-// still matches, with no digits, when the spaces after "tgid" hold a ' '.
-std::optional<string_view> tgid_digits(string_view s) {
+// "tgid\s*([0-9]*) ", first: the first "tgid": the digits, or nullopt. Without digits followed
+// by a space the pattern still matches, with no digits, when the spaces after "tgid" hold a ' '.
+std::optional<string_view> tgid_digits(string_view s, size_t first) {
   constexpr string_view word = "tgid";
-  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
+  for (size_t at = first; at != npos; at = find_short(s, word, at + 1)) {
     const size_t spaces = at + word.size();
     const size_t digits = skip_spaces(s, spaces);
     const size_t end = skip_digits(s, digits);
@@ -102,11 +102,11 @@ std::optional<string_view> ts_digits(string_view s, size_t& where) {
   return std::nullopt;
 }
 
-// "tgid\s*[0-9]*\s*\((.*)\),\s*ts" : the name. '.' stops at a newline; the longest match ends at
-// the last "),\s*ts" whose ')' is on the line of the '('.
-std::optional<string_view> comm_text(string_view s) {
+// "tgid\s*[0-9]*\s*\((.*)\),\s*ts", first: the first "tgid": the name. '.' stops at a newline; the
+// longest match ends at the last "),\s*ts" whose ')' is on the line of the '('.
+std::optional<string_view> comm_text(string_view s, size_t first) {
   constexpr string_view word = "tgid";
-  for (size_t at = find_short(s, word); at != npos; at = find_short(s, word, at + 1)) {
+  for (size_t at = first; at != npos; at = find_short(s, word, at + 1)) {
     const size_t open = skip_spaces(s, skip_digits(s, skip_spaces(s, at + word.size())));
     if (open >= s.size() || s[open] != '(') continue;
     size_t line_end = s.find('\n', open + 1);
@@ -144,7 +144,8 @@ std::optional<int32_t> capture_to_int(std::optional<string_view> digits) {
 SortBlockFields sort_block_fields(string_view block) {
   SortBlockFields f;
   f.pid = capture_to_int(number_then_comma(block, "pid")).value_or(-1);
-  f.tgid = capture_to_int(tgid_digits(block)).value_or(-1);
+  const size_t tgid = find_short(block, "tgid"); // where both of its patterns start looking
+  f.tgid = capture_to_int(tgid_digits(block, tgid)).value_or(-1);
   if (const std::optional<int32_t> order = capture_to_int(number_then_comma(block, "order"));
       order && *order <= 64)
     // 1 << order_val in int, on x86's shift that takes the count modulo 32.
@@ -156,7 +157,8 @@ SortBlockFields sort_block_fields(string_view block) {
     uint64_t value = 0;
     if (!ts->empty() && ts->size() < kFieldBuff && to_u64(*ts, value)) f.ts_nsec = value;
   }
-  if (const std::optional<string_view> comm = comm_text(block); comm && comm->size() < kTaskCommLen)
+  if (const std::optional<string_view> comm = comm_text(block, tgid);
+      comm && comm->size() < kTaskCommLen)
     f.comm = comm;
   return f;
 }

@@ -178,6 +178,9 @@ def odd_inputs():
                       block(stack=(" x\n", " y alloc_pages z __vmalloc_node_range\n")) +
                       block(stack=(" alloc_pages\n", " x\n", " __vmalloc_node_range\n")))
     yield "NUL bytes", block() + block(stack=(" a\0b\n", " c\n")) + block(comm="a\0b") + block()
+    yield "NUL bytes at line starts and in PFN lines", (
+        block(stack=("\0\n", " c\n")) + block(pfn="PFN 0x1 type C\0MA slab\n") +
+        block(stack=("\0" * 70 + "\n",)) + block() + "\0")
     yield "carriage returns", block().replace("\n", "\r\n") + block()
     yield "a block over 128 KiB", block() + block(stack=[" " + "y" * 1000 + "\n"] * 140) + block()
     yield "a line over 128 KiB", block() + block(stack=[" " + "z" * 140000 + "\n"]) + block()
