@@ -4,13 +4,15 @@
 
 usage: check_sort.py POWNER PAGE_OWNER_SORT FIXTURE_DIR [--full] [DUMP...]
        check_sort.py POWNER PAGE_OWNER_SORT --odd
+       check_sort.py POWNER PAGE_OWNER_SORT --cli
 
 With FIXTURE_DIR (an unpacked fixture: captures/, vmlinux, the dumps):
   (a) `powner sort OPTS captures/page_owner.txt OUT` against `page_owner_sort OPTS
       captures/page_owner.txt OUT`, for every option set (--full: the long list too);
   (b) for each DUMP, `powner sort OPTS --core DUMP --symbols vmlinux OUT` against
       page_owner_sort on powner's own text of that dump (`powner -c DUMP -s vmlinux`).
-With --odd: both on synthetic texts with odd and malformed blocks.
+With --odd: both on synthetic texts with odd and malformed blocks. With --cli: the command line
+as a user meets it (--help, one-line errors and their statuses, OUTPUT or standard output).
 
 Where page_owner_sort stops without writing its output file, powner sort must fail (non-zero
 exit, no output). Each difference is reported with the option set and the first differing
@@ -197,12 +199,70 @@ ODD_OPTIONS = [[], ["-a"], ["-m"], ["-n"], ["-p"], ["-P"], ["-s"],
                ["--tgid", "-1,1"], ["--name", "init,a"]]
 
 
+def check_cli(checker, work):
+    """--help, errors (one line, the documented status), OUTPUT against standard output."""
+    text = os.path.join(work, "po.txt")
+    with open(text, "w") as f:
+        f.write("".join(block(pid=str(i % 3), comm=f"t{i % 2}") for i in range(9)))
+    powner = [checker.powner, "sort"]
+
+    def expect(what, args, status, stdout=None):
+        run = subprocess.run([*powner, *args], capture_output=True, check=False)
+        problem = None
+        if run.returncode != status:
+            problem = f"exit status {run.returncode}, not {status}: {run.stderr!r}"
+        elif status != 0 and (run.stderr.count(b"\n") != 1 or
+                              not run.stderr.startswith(b"powner sort: ") or run.stdout):
+            problem = f"not one error line: {run.stderr!r}, stdout {run.stdout[:80]!r}"
+        elif stdout is not None and run.stdout != stdout:
+            problem = f"standard output differs: {run.stdout[:200]!r}"
+        if problem:
+            checker.failed += 1
+            print(f"FAIL {what}: {problem}")
+        else:
+            checker.passed += 1
+        return run
+
+    help_text = expect("--help", ["--help"], 0).stdout
+    if b"--core VMCORE" not in help_text or b"--cull" not in help_text:
+        checker.failed += 1
+        print(f"FAIL --help: {help_text[:200]!r}")
+    want = checker.reference_output(["--cull", "pid,name"], text)
+    expect("to standard output", ["--cull", "pid,name", text], 0, want)
+    out = os.path.join(work, "sorted.txt")
+    expect("to OUTPUT", ["--cull", "pid,name", text, out], 0, b"")
+    if open(out, "rb").read() != want:
+        checker.failed += 1
+        print("FAIL to OUTPUT: not the tool's output")
+    expect("no input", [], 2)
+    expect("two sort options", ["-a", "-m", text], 2)
+    expect("bad --cull", ["--cull", "txt", text], 2)
+    expect("bad --sort", ["--sort", "bogus", text], 2)
+    expect("bad --pid", ["--pid", "1,x", text], 2)
+    expect("unknown option", ["--bogus", text], 2)
+    expect("three files", [text, out, out], 2)
+    expect("--symbols without --core", ["--symbols", text, text], 2)
+    expect("--core and two files", ["--core", text, out, out], 2)
+    expect("missing input", [os.path.join(work, "nosuch.txt")], 3)
+    expect("output over the input", [text, text], 2)
+    expect("--core on a text", ["--core", text], 4)
+    stops = os.path.join(work, "stops.txt")
+    with open(stops, "w") as f:
+        f.write(block() + "Page allocated via order 0, pid 1\n" + PAD + "\n")
+    expect("a text the tool stops on", [stops, out], 3)
+    if open(out, "rb").read() != want:
+        checker.failed += 1
+        print("FAIL a text the tool stops on: OUTPUT was touched")
+
+
 def main():
     args = sys.argv[1:]
     powner, reference = args[0], args[1]
     with tempfile.TemporaryDirectory() as work:
         checker = Checker(powner, reference, work)
-        if args[2] == "--odd":
+        if args[2] == "--cli":
+            check_cli(checker, work)
+        elif args[2] == "--odd":
             for i, (name, text) in enumerate(odd_inputs()):
                 path = os.path.join(work, f"odd{i}.txt")
                 with open(path, "wb") as f:
