@@ -28,11 +28,7 @@ import tempfile
 
 def first_difference(want, got):
     a, b = want.decode(errors="replace").split("\n"), got.decode(errors="replace").split("\n")
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            break
-    else:
-        i = min(len(a), len(b))
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     lo = max(0, i - 3)
     diff = difflib.unified_diff(a[lo:i + 6], b[lo:i + 6], "page_owner_sort", "powner sort",
                                 lineterm="")
