@@ -126,9 +126,9 @@ ParsedSortCommand parse_sort_command(const std::vector<std::string>& args) {
   SortCommand& cmd = parsed.command;
   using Order = PageOwnerSortOptions::Order;
   struct Flag {
-    const char* name;
-    Order order;
-    const char* help;
+    const char* name = nullptr;
+    Order order = Order::Times;
+    const char* help = nullptr;
     bool set = false;
   };
   Flag flags[] = {

@@ -57,7 +57,7 @@ private:
     uint64_t lane[4] = {s.size() * k, 1, 2, 3};
     size_t i = 0;
     for (; i + 32 <= s.size(); i += 32) {
-      for (int j = 0; j < 4; ++j) {
+      for (size_t j = 0; j < 4; ++j) {
         uint64_t w = 0;
         std::memcpy(&w, s.data() + i + 8 * j, 8);
         lane[j] = (lane[j] ^ w) * k;
