@@ -5,7 +5,9 @@
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
 #include "powner/host/progress_line.h"
+#include "powner/host/sort_command.h"
 #include "powner/host/top_command.h"
+#include "powner/parallel_walk.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 
@@ -101,8 +103,12 @@ int command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
-    if (argc > 1 && std::strcmp(argv[1], "top") == 0)
-      return powner::top_command({argv + 2, argv + argc}, "powner top");
+    const std::string sub = argc > 1 ? argv[1] : "";
+    if (sub == "top" || sub == "sort") // top's --html and sort's OUTPUT are written whole too
+      for (int sig : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(sig, die_of_signal);
+    if (sub == "top") return powner::top_command({argv + 2, argv + argc}, "powner top");
+    if (sub == "sort") return powner::sort_command({argv + 2, argv + argc}); // page_owner_sort
     return command(argc, argv);
   } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The house rules (CONTRIBUTING.md), one check at a time, on the files git tracks:
 #   check_style.sh SRC clang-format          C and C++ as .clang-format says (guest programs,
-#                                            which are built for the fixture guests, excepted)
+#                                            which are built for the fixture guests, and the
+#                                            kernel's page_owner_sort.c, vendored, excepted)
 #   check_style.sh SRC clang-tidy BUILD      .clang-tidy's checks on the engine, readers and
 #                                            hosts in BUILD's compile database
 #   check_style.sh SRC shellcheck            scripts/, tools/, fuzz/ and tests/ shell scripts
@@ -13,7 +14,7 @@ set -euo pipefail
 src=$1 check=$2
 cd "$src"
 src=$(pwd)
-guest='^(tools/mkfixture/guest|bench/large-dump|kernel)/'
+guest='^(tools/mkfixture/guest|bench/large-dump|kernel)/|^tests/sort/page_owner_sort\.c$'
 case $check in
 clang-format)
 	git ls-files '*.cc' '*.h' '*.c' | grep -vE "$guest" | xargs clang-format --dry-run -Werror

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `powner sort`: the kernel's tools/mm/page_owner_sort (Linux 7.3) on a page_owner file, or on
+// the text powner prints from a dump, made in the same process. Its options are the tool's own
+// (-s is the stack trace here, -n the task name); the dump and the vmlinux are --core and
+// --symbols.
+#pragma once
+
+#include "powner/triage/page_owner_sort.h"
+
+#include <string>
+#include <vector>
+
+namespace powner {
+
+struct SortCommand {
+  PageOwnerSortOptions options;
+  std::string core;    // --core ("": read input)
+  std::string vmlinux; // --symbols ("": the kernel's BTF in the dump)
+  bool force = false;  // --force: a vmlinux that does not match the dump
+  std::string input;   // the page_owner text, without --core
+  std::string output;  // "": standard output
+};
+
+struct ParsedSortCommand {
+  bool print = false; // --help: text goes to standard output
+  std::string text;
+  SortCommand command;
+};
+
+// args: the arguments after "sort". Throws Error(Usage) with one line ending in
+// "(see powner sort --help)".
+ParsedSortCommand parse_sort_command(const std::vector<std::string>& args);
+
+// Runs it: the output written whole or not at all. Throws Error.
+void run_sort_command(const SortCommand& command);
+
+// Both, with errors as one line on standard error; returns the exit status.
+int sort_command(const std::vector<std::string>& args);
+
+} // namespace powner
