@@ -93,13 +93,13 @@ std::string diff_table(const TopDiff& d, const DiffSide& a, const DiffSide& b, s
   std::string heading(top_key_name(d.by));
   std::transform(heading.begin(), heading.end(), heading.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  fmt::format_to(it, "{:>10} {:>10} {:>10} {:>10} {:>10}  {:<7}  {}\n", "A PAGES", "B PAGES",
+  fmt::format_to(it, "{:>10} {:>10} {:>10} {:>10} {:>11}  {:<7}  {}\n", "A PAGES", "B PAGES",
                  "DELTA", "DELTA MiB", "DELTA RECS", "CHANGE", heading);
   for (size_t i = 0; i < n; i++) {
     const DiffRow& r = d.rows[i];
     const auto dp = r.delta_pages();
     const std::string mib = dp ? fmt::format("{:+.1f}", delta_mib(*dp, d.page_size)) : "?";
-    fmt::format_to(it, "{:>10} {:>10} {:>10} {:>10} {:>10}  {:<7}  {}\n", count_text(r.pages_a),
+    fmt::format_to(it, "{:>10} {:>10} {:>10} {:>10} {:>11}  {:<7}  {}\n", count_text(r.pages_a),
                    count_text(r.pages_b), delta_text(dp), mib, delta_text(r.delta_records()),
                    diff_change_name(r.change), keys[i]);
     if (d.by == TopKey::Stack) fmt::format_to(it, "{}\n", r.key);
