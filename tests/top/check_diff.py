@@ -66,7 +66,11 @@ def order_errors(rows):
 
 
 def main():
-    fix_a, dump_a, fix_b, dump_b, powner = sys.argv[1:6]
+    with tempfile.TemporaryDirectory(prefix="check_diff.") as tmp:
+        return check(*sys.argv[1:6], tmp)
+
+
+def check(fix_a, dump_a, fix_b, dump_b, powner, tmp):
     vmlinux = f"{fix_a}/vmlinux"
     a, b = f"{fix_a}/{dump_a}", f"{fix_b}/{dump_b}"
     recs = []
@@ -74,7 +78,6 @@ def main():
         with open(f"{fixture}/captures/page_owner.txt", encoding="utf-8", errors="replace") as f:
             recs.append(list(check_top.records(f.read())))
     failures, checked = [], []
-    tmp = tempfile.mkdtemp(prefix="check_diff.")
 
     for by in ("stack", "memcg"):
         got = diff_json(powner, vmlinux, a, b, "--by", by)
