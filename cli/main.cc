@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // powner: /sys/kernel/debug/page_owner and page_owner_stacks, offline, from a kernel dump.
 #include "powner/engine.h"
+#include "powner/host/diff_command.h"
 #include "powner/host/dump_command.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
         std::signal(sig, die_of_signal);
     if (sub == "top") return powner::top_command({argv + 2, argv + argc}, "powner top");
     if (sub == "sort") return powner::sort_command({argv + 2, argv + argc}); // page_owner_sort
+    if (sub == "diff") return powner::diff_command({argv + 2, argv + argc}, "powner diff");
     return command(argc, argv);
   } catch (const std::exception& e) { // the parser's own set-up, say: nothing may escape main()
     std::fprintf(stderr, "powner: internal error: %s\n", e.what());
