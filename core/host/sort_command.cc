@@ -3,10 +3,8 @@
 
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
-#include "powner/host/kernel_types.h"
+#include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
-#include "powner/parallel_walk.h"
-#include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 
 #include <CLI/CLI.hpp>
@@ -98,14 +96,14 @@ private:
 
 // The page_owner text of a dump, as `powner -c VMCORE [-s VMLINUX]` prints it.
 std::string text_of_dump(const SortCommand& cmd) {
-  KdumpFile dump(cmd.core);
-  const VmcoreInfo& info = dump.vmcoreinfo();
-  std::vector<std::string> warnings;
-  KernelTypes types(dump, info, cmd.vmlinux, cmd.force, "", warnings);
-  for (const std::string& warning : warnings)
+  DumpCommand dump;
+  dump.vmcore = cmd.core;
+  dump.vmlinux = cmd.vmlinux;
+  dump.force = cmd.force;
+  OpenedDump opened = open_dump(dump, [](const std::string& warning) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
-  std::unique_ptr<Engine> engine = types.make_engine(dump, info);
-  engine->set_walk_threads(default_walk_threads());
+  });
+  Engine* engine = opened.engine.get();
   const Filter filter = filter_from_options({}, engine->model().memory_nodes);
   std::string text;
   engine->page_owner(filter, [&](std::string_view chunk) { text.append(chunk); });
@@ -116,7 +114,7 @@ std::string text_of_dump(const SortCommand& cmd) {
 
 } // namespace
 
-ParsedSortCommand parse_sort_command(const std::vector<std::string>& args) {
+ParsedSortCommand parse_sort_command(const std::vector<std::string>& args, bool host_dump) {
   CLI::App app{"powner sort: the kernel's tools/mm/page_owner_sort (Linux 7.3), built in: "
                "page_owner records counted, culled and sorted as that tool prints them.\n"
                "  powner sort [OPTIONS] (--core VMCORE [--symbols VMLINUX] | INPUT) [OUTPUT]",
@@ -222,6 +220,7 @@ ParsedSortCommand parse_sort_command(const std::vector<std::string>& args) {
   } else {
     if (!cmd.vmlinux.empty() || cmd.force)
       throw Error(Status::Usage, fmt::format("--symbols and --force go with --core{}", kSee));
+    if (files.empty() && host_dump) return parsed; // the host's own dump
     if (files.empty())
       throw Error(Status::Usage,
                   fmt::format("no input: a page_owner file, or --core VMCORE{}", kSee));

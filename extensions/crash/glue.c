@@ -28,7 +28,9 @@ static char* help_powner[] = {
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]\n"
     "       top [--by key] [--pid|--tgid|--comm|--memcg|--module|--node ...]\n"
     "           [--since duration] [--until duration] [-n count] [--json|--folded]\n"
-    "           [--html file]",
+    "           [--html file]\n"
+    "       sort [-a|-m|-n|-p|-P|-s|-t] [--cull keys] [--pid|--tgid|--name list]\n"
+    "           [input [output]]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
     "  block, its order, gfp mask, allocating task, timestamps, page flags,",
@@ -74,6 +76,10 @@ static char* help_powner[] = {
     "  largest tasks of each group; tasks no longer in the task list are marked",
     "  exited. --json gives JSON Lines, --folded folded stacks for flame graphs,",
     "  --html a self-contained page. \"powner top --help\" lists every option.",
+    " ",
+    "  powner sort is the kernel's tools/mm/page_owner_sort (Linux 7.3) built in,",
+    "  with its options and output, on this dump's page_owner text (or on a",
+    "  page_owner file given as input). \"powner sort --help\" lists its options.",
     "\nEXAMPLES",
     "  The whole page_owner file, into a file:\n",
     "    crash> powner > page_owner.txt",
@@ -89,6 +95,8 @@ static char* help_powner[] = {
     "  the largest memcg allocated in the last minute before the crash:\n",
     "    crash> powner top --by tgid -n 10",
     "    crash> powner top --memcg po_c --since 1m",
+    "\n  page_owner_sort's culled output: records by stack, with their counts:\n",
+    "    crash> powner sort --cull stacktrace | head -40",
     NULL};
 /* NOLINTEND(bugprone-suspicious-missing-comma) */
 

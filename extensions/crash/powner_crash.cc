@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash;
-// crash> powner top: the CLI's powner top, on the same.
+// crash> powner top and powner sort: the CLI's, on the same.
 #include "crash_host.h"
 #include "crash_types.h"
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
 #include "powner/host/output_file.h"
+#include "powner/host/sort_command.h"
 #include "powner/host/top_command.h"
 #include "powner/parallel_walk.h"
 #include "powner/reader_agreement.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
+#include "powner/triage/page_owner_sort.h"
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -265,6 +267,44 @@ Outcome run_top(const std::vector<std::string>& args) {
   return kDone;
 }
 
+// crash> powner sort [OPTIONS] [INPUT [OUTPUT]]: page_owner_sort on the dump's page_owner text
+// (or, given INPUT, on that file, as the CLI does), through crash's output.
+Outcome run_sort(const std::vector<std::string>& args) {
+  ParsedSortCommand parsed;
+  try {
+    parsed = parse_sort_command(args, /*host_dump=*/true);
+    if (!parsed.command.core.empty())
+      throw Error(Status::Usage, "crash has the dump: powner sort takes no --core here; without "
+                                 "INPUT it sorts crash's dump (see powner sort --help)");
+  } catch (const Error& e) {
+    powner_crash_error(e.what());
+    return kDone;
+  }
+  if (parsed.print) {
+    Output out("");
+    out.write(parsed.text);
+    out.finish();
+    return kDone;
+  }
+  const SortCommand& cmd = parsed.command;
+  if (!cmd.input.empty()) { // a page_owner file: the CLI's own run, output and all
+    run_sort_command(cmd);
+    return kDone;
+  }
+  std::unique_ptr<Engine> engine = session_engine(0, false);
+  std::string text;
+  engine->page_owner(
+      filter_from_options({}, engine->model().memory_nodes),
+      [&](std::string_view chunk) { text.append(chunk); }, check_interrupt);
+  Output out(cmd.output);
+  page_owner_sort(text, text.size(), cmd.options,
+                  [&](std::string_view chunk) { out.write(chunk); });
+  out.finish();
+  for (const std::string& note : engine->notes())
+    powner_crash_note(note.c_str());
+  return kDone;
+}
+
 } // namespace
 } // namespace powner::crash
 
@@ -275,6 +315,8 @@ extern "C" int powner_command(int argc, char** argv) {
     try {
       if (argc > 1 && std::strcmp(argv[1], "top") == 0)
         return run_top(std::vector<std::string>(argv + 2, argv + argc));
+      if (argc > 1 && std::strcmp(argv[1], "sort") == 0)
+        return run_sort(std::vector<std::string>(argv + 2, argv + argc));
       Outcome outcome = kDone;
       auto opt = parse(argc, argv, outcome);
       if (!opt) return outcome;

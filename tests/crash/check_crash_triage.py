@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""crash> powner top against the CLI's powner top on the same dump: every key's JSON Lines and
-the folded stacks, byte for byte (the same engine; crash's gdb answers the type questions the
-vmlinux's DWARF answers for the CLI), written through crash's redirection; and --html's page.
-  check_crash_top.py FIXTURE DUMP EXTENSION POWNER -- CRASH...
+"""crash> powner top and powner sort against the CLI's on the same dump: every key's JSON Lines
+and the folded stacks of top, page_owner_sort's output for several option sets, byte for byte
+(the same engine; crash's gdb answers the type questions the vmlinux's DWARF answers for the
+CLI), written through crash's redirection; and top --html's page.
+  check_crash_triage.py FIXTURE DUMP EXTENSION POWNER -- CRASH...
 Exit 77 (skipped) when crash cannot start on the dump."""
 import os
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import tempfile
 
 KEYS = ["stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age"]
+SORTS = [[], ["-m"], ["--cull", "stacktrace"], ["--cull", "pid,name", "-n"], ["--name", "po_anon_n1"]]
 
 
 def main(argv):
@@ -19,13 +21,14 @@ def main(argv):
     crash = argv[sep + 1:]
     vmcore = os.path.join(fixture, dump)
     vmlinux = os.path.join(fixture, "vmlinux")
-    runs = [(f"json-{key}", ["--by", key, "--json", "-n", "0"]) for key in KEYS]
-    runs.append(("folded", ["--folded"]))
+    runs = [(f"json-{key}", ["top", "--by", key, "--json", "-n", "0"]) for key in KEYS]
+    runs.append(("folded", ["top", "--folded"]))
+    runs += [(f"sort-{i}", ["sort", *args]) for i, args in enumerate(SORTS)]
     failed = 0
     with tempfile.TemporaryDirectory(prefix="powner-crash-top-") as tmp:
         cmds = [f"extend {extension}"]
         for name, args in runs:
-            cmds.append(f"powner top {' '.join(args)} > {os.path.join(tmp, name + '.crash')}")
+            cmds.append(f"powner {' '.join(args)} > {os.path.join(tmp, name + '.crash')}")
         html = os.path.join(tmp, "report.html")
         cmds += [f"powner top --html {html} -n 3 > /dev/null", "quit"]
         cmdfile = os.path.join(tmp, "cmds")
@@ -38,15 +41,17 @@ def main(argv):
             print(f"crash did not load the extension on {dump}: skipped")
             return 77
         for name, args in runs:
-            want = subprocess.run([powner, "top", "-s", vmlinux, "-c", vmcore, *args],
+            files = (["--core", vmcore, "--symbols", vmlinux] if args[0] == "sort"
+                     else ["-s", vmlinux, "-c", vmcore])
+            want = subprocess.run([powner, args[0], *files, *args[1:]],
                                   capture_output=True, check=True).stdout
             path = os.path.join(tmp, name + ".crash")
             got = open(path, "rb").read() if os.path.exists(path) else b""
             if got == want:
-                print(f"ok   powner top {' '.join(args)}: {len(got)} bytes identical")
+                print(f"ok   powner {' '.join(args)}: {len(got)} bytes identical")
             else:
                 failed += 1
-                print(f"FAIL powner top {' '.join(args)}: crash wrote {len(got)} bytes, the CLI "
+                print(f"FAIL powner {' '.join(args)}: crash wrote {len(got)} bytes, the CLI "
                       f"{len(want)}")
         page = open(html, "rb").read() if os.path.exists(html) else b""
         if page.startswith(b"<!doctype html>") and b'"powner-report"' in page:
