@@ -11,6 +11,7 @@
 #include "powner/parallel_walk.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
+#include "powner/triage/record_json.h"
 
 #include <csignal>
 #include <cstdio>
@@ -60,8 +61,11 @@ int run(const Options& opt) {
     write(engine.stacks(stack_view_from_name(opt.stacks), opt.threshold));
   } else {
     ProgressLine progress;
-    engine.page_owner(*filter, write,
-                      [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+    auto update = [&](uint64_t done, uint64_t total) { progress.update(done, total); };
+    if (opt.json)
+      page_owner_json(engine, *filter, write, update);
+    else
+      engine.page_owner(*filter, write, update);
   }
   if (file)
     file->commit();

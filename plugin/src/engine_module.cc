@@ -16,6 +16,7 @@
 #include "powner/record_printer.h"
 #include "powner/stack_depot.h"
 #include "powner/status.h"
+#include "powner/triage/record_json.h"
 #include "powner/triage/top_report.h"
 
 #include <Python.h>
@@ -266,11 +267,11 @@ public:
     if (py_types_.none()) btf_ = std::make_unique<KernelTypes>(mem_, info_, btf_file);
   }
 
-  // Writes the page_owner file under the filter; returns what was skipped (notes_of()).
-  // threads: the walk's workers (0: default_walk_threads()).
+  // Writes the page_owner file under the filter (json: its records as JSON Lines, record_json.h);
+  // returns what was skipped (notes_of()). threads: the walk's workers (0: default_walk_threads()).
   std::vector<std::string> page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
                                       const py::function& write, const py::object& progress,
-                                      unsigned threads, bool exact) {
+                                      unsigned threads, bool exact, bool json) {
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
     engine.set_exact(exact);
@@ -284,13 +285,14 @@ public:
       // Workers run while this thread waits for their chunks; they take the GIL only to read
       // through drgn (stack and memcg cache misses).
       py::gil_scoped_release nogil;
-      engine.page_owner(
-          f,
-          [&](std::string_view text) {
-            py::gil_scoped_acquire gil;
-            write(as_bytes(text));
-          },
-          report);
+      auto sink = [&](std::string_view text) {
+        py::gil_scoped_acquire gil;
+        write(as_bytes(text));
+      };
+      if (json)
+        page_owner_json(engine, f, sink, report);
+      else
+        engine.page_owner(f, sink, report);
     }
     return notes_of(engine);
   }
@@ -629,6 +631,7 @@ py::tuple parse_command(const std::vector<std::string>& args, const std::string&
   options["threads"] = c.threads;
   options["exact"] = c.exact;
   options["force"] = c.force;
+  options["json"] = c.json;
   return py::make_tuple("run", "", options);
 }
 
@@ -747,7 +750,7 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("dump_file"), py::arg("frame"), py::arg("btf_file") = "")
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
-           py::arg("exact") = false)
+           py::arg("exact") = false, py::arg("json") = false)
       .def("top", &Target::top, py::arg("args"), py::arg("threads") = 0)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
       .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())

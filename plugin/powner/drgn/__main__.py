@@ -145,7 +145,8 @@ def run(args):
             progress = _Progress()
             try:
                 skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
-                                            progress.update, args.threads, args.exact)
+                                            progress.update, args.threads, args.exact,
+                                            args.json)
             finally:
                 progress.clear()
         out.close()
