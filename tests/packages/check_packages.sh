@@ -20,7 +20,7 @@ trap cleanup EXIT
 mkdir "$work/powner"
 git -C "$src" ls-files -co --exclude-standard -z ':!tests/vmcores' |
 	tar -C "$src" --null -T - -cf - | tar -C "$work/powner" -xf -
-if ! (cd "$work/powner" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1; then
+if ! (cd "$work/powner" && dpkg-buildpackage -b -us -uc -jauto) >"$work/build.log" 2>&1; then
 	tail -30 "$work/build.log"
 	echo "FAIL: dpkg-buildpackage"
 	exit 1
