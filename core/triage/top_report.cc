@@ -138,9 +138,10 @@ std::map<std::vector<std::string>, uint64_t> folded_stacks(const TopResult& r) {
   std::map<std::vector<std::string>, uint64_t> stacks;
   for (const TopGroup& g : r.groups) {
     std::vector<std::string_view> frames = stack_frames(g.key);
+    std::reverse(frames.begin(), frames.end()); // root first
     std::vector<std::string> folded;
-    for (auto f = frames.rbegin(); f != frames.rend(); ++f) // root first
-      folded.push_back(folded_frame(*f));
+    for (std::string_view frame : frames)
+      folded.push_back(folded_frame(frame));
     if (folded.empty()) folded.emplace_back("[no stack]");
     stacks[folded] += g.pages;
   }
