@@ -30,8 +30,7 @@ struct ParsedSortCommand {
 // args: the arguments after "sort". Throws Error(Usage) with one line ending in
 // "(see powner sort --help)". host_dump: the host has a dump open (crash): without --core or
 // INPUT the command sorts that dump's text (input and core stay "").
-ParsedSortCommand parse_sort_command(const std::vector<std::string>& args,
-                                     bool host_dump = false);
+ParsedSortCommand parse_sort_command(const std::vector<std::string>& args, bool host_dump = false);
 
 // Runs it: the output written whole or not at all. Throws Error.
 void run_sort_command(const SortCommand& command);
