@@ -233,6 +233,31 @@ void resolve_sparsemem(KernelModel& m, Resolver& r) {
   }
 }
 
+// What powner top --by allocator reads of a page, each probed. Slab: the page type PGTY_slab
+// since 6.12 (4ffca5a96678, "mm: support only one page_type per page"); a page type PG_slab of
+// enum pagetype in 6.10 and 6.11 (46df8e73a4a3, "mm: free up PG_slab"), told from the page flag
+// PG_slab of enum pageflags before it by its value (a page type's bit is above __NR_PAGEFLAGS).
+// Page tables: PGTY_table since 6.12, PG_table of enum pagetype in 6.10 and 6.11; before that
+// PG_table is a #define, 0x00000200 in page_type under PAGE_TYPE_BASE 0xf0000000 since 4.18
+// (1d40a5ea01d5, "mm: mark pages in use for page tables"; include/linux/page-flags.h of 5.10 and
+// 6.1), the same encoding as pg_buddy's default.
+void resolve_allocator_types(KernelModel& m, Resolver& r) {
+  m.page_mapping_off = r.opt_offset("struct page", "mapping");
+  Types& t = r.types();
+  if (auto slab = t.enumerator("PGTY_slab")) {
+    m.pgty_slab = static_cast<uint32_t>(*slab);
+  } else if (auto pg_slab = t.enumerator("PG_slab")) {
+    if (*pg_slab >= 0 && *pg_slab < m.flags_layout.nr_pageflags)
+      m.pg_slab_bit = static_cast<unsigned>(*pg_slab);
+    else
+      m.pg_slab_type = static_cast<uint32_t>(*pg_slab);
+  }
+  if (auto table = t.enumerator("PGTY_table"))
+    m.pgty_table = static_cast<uint32_t>(*table);
+  else
+    m.pg_table = static_cast<uint32_t>(t.enumerator("PG_table").value_or(0x200));
+}
+
 void resolve_page(KernelModel& m, Resolver& r) {
   m.page_struct_size = r.size_of("struct page");
   m.page_flags_off = r.offset("struct page", "flags");
@@ -250,6 +275,7 @@ void resolve_page(KernelModel& m, Resolver& r) {
   else
     m.page_compound_off = r.offset("struct page", "compound_head");
   m.page_memcg_data_off = r.opt_offset("struct page", "memcg_data");
+  resolve_allocator_types(m, r);
 }
 
 void resolve_page_owner(KernelModel& m, Resolver& r) {
@@ -502,7 +528,8 @@ void check_layout(const KernelModel& m) {
   std::string_view bad;
   if (ps < 8 || ps > 256 || !fits(m.page_flags_off, 8, ps) || !fits(m.page_type_off, 4, ps) ||
       !fits(m.page_private_off, 8, ps) || !fits(m.page_compound_off, 8, ps) ||
-      (m.page_memcg_data_off && !fits(*m.page_memcg_data_off, 8, ps)))
+      (m.page_memcg_data_off && !fits(*m.page_memcg_data_off, 8, ps)) ||
+      (m.page_mapping_off && !fits(*m.page_mapping_off, 8, ps)))
     bad = "struct page";
   else if (ms == 0 || ms > m.page_size || !fits(m.ms_section_mem_map_off, 8, ms) ||
            !fits(m.ms_usage_off, 8, ms) || !fits(m.ms_page_ext_off, 8, ms))

@@ -43,6 +43,8 @@ void decode_owner(const KernelModel& m, const unsigned char* owner, PageRecord& 
 void decode_page(const KernelModel& m, const unsigned char* page, PageRecord& rec) {
   rec.page_flags = field<uint64_t>(page, m.page_flags_off);
   rec.memcg_data = field<uint64_t>(page, m.page_memcg_data_off);
+  rec.mapping = field<uint64_t>(page, m.page_mapping_off);
+  rec.page_type = field<uint32_t>(page, m.page_type_off);
   rec.page_is_tail = field<uint64_t>(page, m.page_compound_off) & 1;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // powner top's grouping, ordering, top tasks, age buckets, durations and outputs, on synthetic
 // records.
+#include "powner/triage/page_allocator.h"
 #include "powner/triage/stack_frames.h"
 #include "powner/triage/top_query.h"
 #include "powner/triage/top_report.h"
@@ -86,6 +87,65 @@ TEST(TopQuery, AgeBuckets) {
   EXPECT_EQ(kAgeBuckets[age_bucket(3599 * s)].label, "<1h");
   EXPECT_EQ(kAgeBuckets[age_bucket(3600 * s)].label, "older");
   EXPECT_EQ(kAgeBuckets[age_bucket(~0ULL)].label, "older");
+}
+
+TEST(TopQuery, AllocatorIsAKey) {
+  EXPECT_EQ(top_key_from_name("allocator"), TopKey::Allocator);
+  EXPECT_EQ(top_key_name(TopKey::Allocator), "allocator");
+  EXPECT_NE(top_key_names().find("|allocator"), std::string::npos);
+}
+
+// 6.12's encoding: page types in page_type's top byte.
+KernelModel pgty_model() {
+  KernelModel m;
+  m.pgty_slab = 0xf5;
+  m.pgty_table = 0xf2;
+  return m;
+}
+
+PageRecord page(uint32_t page_type, uint64_t mapping, uint64_t flags = 0) {
+  PageRecord rec;
+  rec.page_type = page_type;
+  rec.mapping = mapping;
+  rec.page_flags = flags;
+  return rec;
+}
+
+TEST(PageAllocator, TestsSlabTableVmallocAnonFileOtherInOrder) {
+  const KernelModel m = pgty_model();
+  const uint64_t anon = 0xffff888000001001, file = 0xffff888000002000;
+  EXPECT_EQ(page_allocator(m, page(0xf5000000, anon), true), PageAllocator::Slab);
+  EXPECT_EQ(page_allocator(m, page(0xf2000000, anon), true), PageAllocator::PageTable);
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, anon), true), PageAllocator::Vmalloc);
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, anon), false), PageAllocator::Anon);
+  EXPECT_EQ(page_allocator(m, page(0, anon | 2), false), PageAllocator::Anon); // KSM
+  EXPECT_EQ(page_allocator(m, page(0, file), false), PageAllocator::File);
+  EXPECT_EQ(page_allocator(m, page(0, file | 2), false), PageAllocator::Other); // movable_ops
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, 0), false), PageAllocator::Other);
+  EXPECT_EQ(page_allocator(m, page(0xf0000000, 0), false), PageAllocator::Other); // buddy type
+}
+
+TEST(PageAllocator, OldEncodingsFlagAndInvertedType) {
+  KernelModel m; // 6.1: PG_slab a page flag, PG_table cleared under PAGE_TYPE_BASE
+  m.pg_slab_bit = 7;
+  m.pg_table = 0x200;
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, 0, 1U << 7), false), PageAllocator::Slab);
+  EXPECT_EQ(page_allocator(m, page(0xfffffdff, 0), false), PageAllocator::PageTable);
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, 0), false), PageAllocator::Other); // unmapped
+  EXPECT_EQ(page_allocator(m, page(0, 0x1001), false), PageAllocator::Anon);      // mapcount 1
+  EXPECT_EQ(page_allocator(m, page(0x200, 0x1000), false), PageAllocator::File);  // not a type
+  m.pg_slab_bit.reset(); // 6.10, 6.11: PG_slab a page type too
+  m.pg_slab_type = 0x1000;
+  EXPECT_EQ(page_allocator(m, page(0xffffefff, 0, 1U << 7), false), PageAllocator::Slab);
+  EXPECT_EQ(page_allocator(m, page(0xffffffff, 0, 1U << 7), false), PageAllocator::Other);
+}
+
+TEST(PageAllocator, VmallocStacksAsPageOwnerSortSeesThem) {
+  EXPECT_TRUE(is_vmalloc_stack(" __alloc_pages+0x1/0x2\n __vmalloc_node_range+0x3/0x4\n"));
+  EXPECT_TRUE(is_vmalloc_stack(" __vmalloc_node_range_noprof+0x3/0x4\n"));
+  EXPECT_TRUE(is_vmalloc_stack(" __vmalloc_area_node+0xe7/0x220\n vzalloc+0x8e/0xc0\n")); // 5.10
+  EXPECT_FALSE(is_vmalloc_stack(" vmalloc+0x3/0x4\n"));
+  EXPECT_EQ(page_allocator_name(PageAllocator::PageTable), "page table");
 }
 
 TEST(TopQuery, Durations) {

@@ -7,8 +7,8 @@ namespace powner {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kKeyNames = {
-    "stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age"};
+constexpr std::array<std::string_view, 10> kKeyNames = {
+    "stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age", "allocator"};
 
 constexpr uint64_t kSecond = 1000000000;
 

@@ -6,6 +6,7 @@
 #include "powner/record_printer.h"
 #include "powner/status.h"
 #include "powner/triage/live_tasks.h"
+#include "powner/triage/page_allocator.h"
 #include "powner/triage/stack_frames.h"
 
 #include <algorithm>
@@ -59,6 +60,7 @@ MemcgName memcg_name(const PageMemcg& m) {
 struct StackInfo {
   std::string text;                 // as the record prints it, or its placeholder
   std::vector<std::string> modules; // of its frames, innermost first, each once
+  bool vmalloc = false;             // through __vmalloc_node_range
 };
 
 class TopChunk final : public ChunkWork {
@@ -106,6 +108,7 @@ private:
         placeholder::append_stack(it->second.text, handle);
       else
         it->second.text = text;
+      it->second.vmalloc = is_vmalloc_stack(it->second.text);
       for (std::string_view frame : stack_frames(it->second.text)) {
         std::string_view module = frame_module(frame);
         auto& mods = it->second.modules;
@@ -141,7 +144,7 @@ private:
     return true;
   }
 
-  RawKey raw_key(const PageRecord& rec) const {
+  RawKey raw_key(const PageRecord& rec) {
     switch (ctx_.query.by) {
     case TopKey::Stack:
     case TopKey::Module:
@@ -160,6 +163,13 @@ private:
       return {static_cast<uint32_t>(rec.nid), 0};
     case TopKey::Age:
       return {age_bucket(age(rec)), 0};
+    case TopKey::Allocator: {
+      // The stack is looked at only when the page itself does not answer.
+      PageAllocator a = page_allocator(ctx_.model, rec, false);
+      if (a != PageAllocator::Slab && a != PageAllocator::PageTable && stack(rec.handle).vmalloc)
+        a = PageAllocator::Vmalloc;
+      return {static_cast<uint64_t>(a), 0};
+    }
     }
     return {};
   }
@@ -221,6 +231,10 @@ private:
                 {"age_bucket", static_cast<int64_t>(bucket)}};
       break;
     }
+    case TopKey::Allocator:
+      key = page_allocator_name(static_cast<PageAllocator>(raw.a));
+      fields = {{"allocator", key}};
+      break;
     }
     it->second = &table.group(key, std::move(fields));
     return it->second;

@@ -9,6 +9,10 @@ and its memcg line, and totals pages (1 << order) by tgid, stack, memcg, order, 
 migrate type, module (the innermost "[mod]" frame) and node (from Flags' node=, where the
 kernel prints it: 5.13+). powner top --json must give the same totals, group for group.
 
+--by allocator: the groups add up to every page; where the kernel prints PG_slab by name in
+Flags (before 6.10), the slab group is the records flagged slab; otherwise it holds at least the
+records printed as "Slab cache page".
+
 Then the workload's known amounts (console.log "po_work: COMM pid N node N X MiB cgroup CG"):
 every process that keeps its memory (all but the churning one) holds at least its MiB; and the
 selections --comm and --since select what the capture says they should.
@@ -22,7 +26,7 @@ import sys
 
 HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+\([^)]*\))"
                     r"(?:, pid (-?\d+), tgid (-?\d+) \((.*)\))?(?:, ts (\d+) ns)?")
-PFN = re.compile(r"PFN \S+ type (\S+) Block \d+ type \S+ Flags \S+")
+PFN = re.compile(r"PFN \S+ type (\S+) Block \d+ type \S+ Flags (\S+)")
 NODE = re.compile(r"[(|]node=(\d+)[|)]")
 MEMCG = re.compile(r"Charged (?:\(via objcg\) )?to (offline )?memcg (.*)")
 WORK = re.compile(r"po_work: (\S+) pid (\d+) node (\d+) (\d+) MiB cgroup (\S+)")
@@ -59,6 +63,7 @@ def records(text):
             "stack": "".join(line + "\n" for line in stack),
             "memcg": memcg,
             "module": modules[0] if modules else None,
+            "flags": set(re.split(r"[(|)]", pfn.group(2))),
         }
 
 
@@ -73,6 +78,44 @@ def top(powner, fixture, dump, *args):
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert lines[0]["schema"] == "powner-top" and lines[0]["version"] == 1, lines[0]
     return lines[0], lines[1:]
+
+
+ALLOCATORS = {"slab", "page table", "vmalloc", "anon", "file", "other"}
+
+
+def allocator_totals(powner, fixture, dump, recs, total, failures):
+    """--by allocator's groups: every page counted once, slab as the live kernel flags it."""
+    head, groups = top(powner, fixture, dump, "--by", "allocator")
+    got = {g["allocator"]: g["pages"] for g in groups}
+    print("allocators: " + ", ".join(f"{k} {v}" for k, v in got.items()))
+    if not set(got) <= ALLOCATORS:
+        failures.append(f"--by allocator: unknown groups {set(got) - ALLOCATORS}")
+    if sum(got.values()) != total or head["total_pages"] != total:
+        failures.append(f"--by allocator: groups hold {sum(got.values())} pages, live {total}")
+    if not got.get("slab"):
+        failures.append("--by allocator: no slab pages")
+    flagged = sum(r["pages"] for r in recs if "slab" in r["flags"])
+    if flagged:  # PG_slab is a page flag: the kernel names it
+        if got.get("slab") != flagged:
+            failures.append(f"--by allocator: slab {got.get('slab')}, live PG_slab {flagged}")
+    else:
+        slab_cache = sum(r["pages"] for r in recs if r["memcg"] == "(slab cache page)")
+        if got.get("slab", 0) < slab_cache:
+            failures.append(f"--by allocator: slab {got.get('slab')}, fewer than the "
+                            f"{slab_cache} pages printed as slab cache pages")
+
+
+def allocator_workload(powner, fixture, dump, work, page_size, failures):
+    """The workload's anonymous and shmem memory, in the anon and file groups of its task."""
+    for comm, pid, _node, mib, _cg in work:
+        want = {"po_anon": "anon", "po_shmem": "file"}.get(comm.rsplit("_", 1)[0])
+        if not want:
+            continue
+        _, groups = top(powner, fixture, dump, "--by", "allocator", "--tgid", pid)
+        held = sum(g["pages"] for g in groups if g["allocator"] == want) * page_size
+        if held < int(mib) << 20:
+            failures.append(f"--by allocator --tgid {pid}: {comm}'s {want} is {held} bytes, "
+                            f"less than {mib} MiB")
 
 
 def main():
@@ -128,12 +171,15 @@ def main():
             if held < int(mib) << 20:
                 failures.append(f"{comm} (pid {pid}) holds {held} bytes, less than {mib} MiB")
         checked.append(f"{len(work)} workload processes")
+        allocator_workload(powner, fixture, dump, work, head["page_size"], failures)
         comm = work[0][0]
         sel, _ = top(powner, fixture, dump, "--by", "order", "--comm", comm)
         want = sum(r["pages"] for r in recs if r["comm"] == comm)
         if sel["selected_pages"] != want:
             failures.append(f"--comm {comm}: {sel['selected_pages']} pages, live {want}")
         checked.append(f"--comm {comm}")
+    allocator_totals(powner, fixture, dump, recs, total, failures)
+    checked.append("--by allocator")
     if has["ts"]:
         # A duration that splits the records: half of them younger, half older.
         crash = top(powner, fixture, dump, "--by", "order")[0]["crash_time_ns"]

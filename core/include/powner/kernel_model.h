@@ -59,6 +59,13 @@ struct KernelModel {
   uint64_t page_compound_off = 0;     // compound_info (7.x) / compound_head: bit 0 = tail
   std::optional<uint32_t> pgty_buddy; // 6.12+: (page_type >> 24) == PGTY_buddy
   uint32_t page_type_base = 0xf0000000, pg_buddy = 0x80; // 6.1 encoding
+  std::optional<uint64_t> page_mapping_off; // page->mapping: bit 0 anon, bit 1 movable_ops/KSM
+  // What allocated a page (powner top --by allocator). 6.12+: page types PGTY_slab and
+  // PGTY_table; before: the page flag PG_slab and the page type PG_table (6.1's encoding).
+  std::optional<uint32_t> pgty_slab, pgty_table; // 6.12+: (page_type >> 24) == PGTY_*
+  std::optional<unsigned> pg_slab_bit;           // page->flags bit (before 6.10)
+  std::optional<uint32_t> pg_slab_type;          // PG_slab in page_type (6.10, 6.11)
+  std::optional<uint32_t> pg_table;              // PG_table in page_type (before 6.12)
   PageFlagsLayout flags_layout;
 
   // -- sparsemem ------------------------------------------------------------------------

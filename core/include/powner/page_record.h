@@ -24,6 +24,8 @@ struct PageRecord {
   // struct page, read at print time
   uint64_t page_flags = 0;
   uint64_t memcg_data = 0;
+  uint64_t mapping = 0;   // page->mapping, 0 when the model has none
+  uint32_t page_type = 0; // page_type (6.12+) or _mapcount
   bool page_is_tail = false;
   int pageblock_migratetype = 0;
   int nid = 0; // the page's node, as the walk decoded it (memdesc_nid())

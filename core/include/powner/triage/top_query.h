@@ -11,7 +11,7 @@
 
 namespace powner {
 
-enum class TopKey { Stack, Tgid, Memcg, Module, Order, Gfp, Migratetype, Node, Age };
+enum class TopKey { Stack, Tgid, Memcg, Module, Order, Gfp, Migratetype, Node, Age, Allocator };
 
 std::string_view top_key_name(TopKey key);
 std::optional<TopKey> top_key_from_name(std::string_view name);
