@@ -140,6 +140,7 @@ std::map<std::vector<std::string>, uint64_t> folded_stacks(const TopResult& r) {
     std::vector<std::string_view> frames = stack_frames(g.key);
     std::reverse(frames.begin(), frames.end()); // root first
     std::vector<std::string> folded;
+    folded.reserve(frames.size());
     for (std::string_view frame : frames)
       folded.push_back(folded_frame(frame));
     if (folded.empty()) folded.emplace_back("[no stack]");
