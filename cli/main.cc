@@ -3,6 +3,7 @@
 #include "powner/engine.h"
 #include "powner/host/diff_command.h"
 #include "powner/host/dump_command.h"
+#include "powner/host/exit_status.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
 #include "powner/host/progress_line.h"
@@ -77,31 +78,18 @@ int run(const Options& opt) {
 }
 
 int command(int argc, char** argv) {
-  using powner::Error, powner::Status;
-  Options opt;
-  try {
+  return powner::exit_status_of([&] {
     powner::ParsedCommand parsed =
         powner::parse_dump_command({argv + 1, argv + argc}, "powner", /*live=*/true);
     if (parsed.action == powner::ParsedCommand::Action::Print) {
       std::fputs(parsed.text.c_str(), stdout);
       return 0;
     }
-    opt = std::move(parsed.command);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "powner: %s\n", e.what());
-    return static_cast<int>(e.status());
-  }
-  for (int sig : {SIGINT, SIGTERM, SIGHUP})
-    std::signal(sig, die_of_signal);
-  try {
-    return run(opt);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "powner: %s\n", e.what());
-    return static_cast<int>(e.status());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "powner: internal error: %s\n", e.what());
-    return static_cast<int>(Status::Internal);
-  }
+    // A command line that parsed: -o's file may be made from here on.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP})
+      std::signal(sig, die_of_signal);
+    return run(parsed.command);
+  });
 }
 
 } // namespace

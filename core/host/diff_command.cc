@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "powner/host/diff_command.h"
 
+#include "powner/host/exit_status.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/progress_line.h"
 #include "powner/status.h"
@@ -195,20 +196,14 @@ int run(const DiffCommand& cmd) {
 } // namespace
 
 int diff_command(const std::vector<std::string>& args, const std::string& program) {
-  try {
+  return exit_status_of([&] {
     ParsedDiffCommand parsed = parse_diff_command(args, program);
     if (parsed.action == ParsedDiffCommand::Action::Print) {
       std::fputs(parsed.text.c_str(), stdout);
       return 0;
     }
     return run(parsed.command);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "powner: %s\n", e.what());
-    return static_cast<int>(e.status());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "powner: internal error: %s\n", e.what());
-    return static_cast<int>(Status::Internal);
-  }
+  });
 }
 
 } // namespace powner

@@ -3,6 +3,7 @@
 
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
+#include "powner/host/exit_status.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
 #include "powner/status.h"
@@ -260,21 +261,16 @@ void run_sort_command(const SortCommand& cmd) {
 }
 
 int sort_command(const std::vector<std::string>& args) {
-  try {
-    const ParsedSortCommand parsed = parse_sort_command(args);
-    if (parsed.print) {
-      std::fputs(parsed.text.c_str(), stdout);
-      return 0;
-    }
-    run_sort_command(parsed.command);
-    return 0;
-  } catch (const Error& e) {
-    std::fprintf(stderr, "powner sort: %s\n", e.what());
-    return static_cast<int>(e.status());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "powner sort: internal error: %s\n", e.what());
-    return static_cast<int>(Status::Internal);
-  }
+  return exit_status_of(
+      [&] {
+        const ParsedSortCommand parsed = parse_sort_command(args);
+        if (parsed.print)
+          std::fputs(parsed.text.c_str(), stdout);
+        else
+          run_sort_command(parsed.command);
+        return 0;
+      },
+      "powner sort");
 }
 
 } // namespace powner

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "powner/host/top_command.h"
 
+#include "powner/host/exit_status.h"
 #include "powner/host/html_report.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
@@ -43,9 +44,10 @@ std::optional<uint64_t> duration_option(const std::optional<std::string>& text, 
 
 ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
                                    const std::string& program) {
-  CLI::App app{"powner top: who holds the memory; page_owner's records of a dump, totalled by "
-               "stack, process, memcg, module, order, gfp mask, migrate type, node or age",
-               program};
+  CLI::App app{
+      "powner top: who holds the memory; page_owner's records of a dump, totalled by "
+      "stack, process, memcg, module, order, gfp mask, migrate type, node, age or allocator",
+      program};
   app.footer(fmt::format(kExamples, program, top_key_names()));
   ParsedTopCommand parsed;
   TopCommand& cmd = parsed.command;
@@ -167,22 +169,14 @@ int run(const TopCommand& cmd) {
 } // namespace
 
 int top_command(const std::vector<std::string>& args, const std::string& program) {
-  TopCommand cmd;
-  try {
+  return exit_status_of([&] {
     ParsedTopCommand parsed = parse_top_command(args, program);
     if (parsed.action == ParsedTopCommand::Action::Print) {
       std::fputs(parsed.text.c_str(), stdout);
       return 0;
     }
-    cmd = std::move(parsed.command);
-    return run(cmd);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "powner: %s\n", e.what());
-    return static_cast<int>(e.status());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "powner: internal error: %s\n", e.what());
-    return static_cast<int>(Status::Internal);
-  }
+    return run(parsed.command);
+  });
 }
 
 } // namespace powner
