@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <dwarf.h>
+#include <gelf.h>
 #include <utility>
 
 namespace powner {
@@ -14,7 +15,7 @@ constexpr size_t kMaxUnits = 1u << 20; // CUs in one file, a bound for a damaged
 // CUs looked at first, in this order: together they hold every definition the engine asks
 // for (mm/page_owner.c alone has page_owner, page_ext, page, mem_section and stack_record
 // through its includes). Anything else falls back to scanning the other CUs.
-constexpr std::array<std::string_view, 16> kPreferredFiles = {
+constexpr std::array<std::string_view, 18> kPreferredFiles = {
     "mm/page_owner.c",
     "lib/stackdepot.c",
     "mm/page_alloc.c",
@@ -31,6 +32,8 @@ constexpr std::array<std::string_view, 16> kPreferredFiles = {
     "kernel/cgroup/cgroup.c",
     "fs/kernfs/dir.c",
     "init/version.c",
+    "lib/vsprintf.c",        // struct page_flags_fields (%pGp), defined there
+    "kernel/trace/ftrace.c", // struct ftrace_mod_map, defined there
 };
 
 using Kind = DwarfIndex::Kind;
@@ -182,6 +185,41 @@ const DwarfIndex::NameIndex& DwarfIndex::rest_index() {
   return rest_;
 }
 
+// Whether `name` may be the name of some DIE: false only when it is certainly not. Compilers
+// put names in .debug_str (DW_FORM_strp/strx), gcc all but those of 4 bytes or less, which it
+// may write inline (DW_FORM_string); the linker merges equal strings and tails ("NR_X" inside
+// "__NR_X"), so the name is searched as any string's end. A file whose strings may live in
+// another file (dwz's .gnu_debugaltlink, DWARF 5's .debug_sup) or whose .debug_str cannot be
+// read answers true. This turns the version probes' misses ("MIGRATE_ISOLATE" where
+// CONFIG_MEMORY_ISOLATION is off) from a pass over every CU into a search of one section.
+bool DwarfIndex::may_name_a_die(std::string_view name) {
+  if (!strings_read_) {
+    strings_read_ = true;
+    Elf* elf = dwarf_getelf(dwarf_);
+    size_t shstrndx = 0;
+    if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return true;
+    bool elsewhere = false;
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+      const char* sname = elf_strptr(elf, shstrndx, shdr.sh_name);
+      if (sname == nullptr) continue;
+      std::string_view section = sname;
+      if (section == ".gnu_debugaltlink" || section == ".debug_sup") elsewhere = true;
+      // libdw has decompressed a SHF_COMPRESSED .debug_str already; a still-compressed one
+      // is left alone.
+      if (section != ".debug_str" || (shdr.sh_flags & SHF_COMPRESSED) != 0) continue;
+      if (Elf_Data* data = elf_getdata(scn, nullptr); data != nullptr && data->d_buf != nullptr)
+        strings_ = std::string_view(static_cast<const char*>(data->d_buf), data->d_size);
+    }
+    if (elsewhere) strings_ = {};
+  }
+  if (strings_.empty() || name.size() <= 4) return true;
+  std::string needle(name);
+  needle.push_back('\0');
+  return memmem(strings_.data(), strings_.size(), needle.data(), needle.size()) != nullptr;
+}
+
 std::optional<Entry> DwarfIndex::find(Kind kind, std::string_view name, const Accept& good) {
   NameKey key{kind, name};
   if (good == nullptr) {
@@ -201,7 +239,7 @@ std::optional<Entry> DwarfIndex::find(Kind kind, std::string_view name, const Ac
     }
     if (!fallback) fallback = it->second;
   }
-  if (!result) {
+  if (!result && may_name_a_die(name)) {
     const NameIndex& idx = rest_index();
     auto it = idx.find(key);
     if (it != idx.end()) {

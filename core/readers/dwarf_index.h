@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Where a name is defined in a vmlinux's DWARF: the list of its CUs and, per CU, an index of
 // the file-scope names. A few preferred CUs (mm/page_owner.c first) are indexed on demand;
-// the others are walked once, together, only when a name is not found there. Lookups,
+// the others are walked once, together, only when a name is not found there and .debug_str
+// holds it (a version probe's miss costs no pass). Lookups,
 // misses included, are cached. Not thread-safe.
 #pragma once
 
@@ -88,12 +89,15 @@ private:
   template <class Fn> void walk_unit(Dwarf_Off cu_die, Fn&& fn);
   const NameIndex& index(const Unit& unit);
   const NameIndex& rest_index();
+  bool may_name_a_die(std::string_view name);
 
   Dwarf* dwarf_;
   bool units_listed_ = false;
   std::vector<Unit> units_;
   std::vector<size_t> preferred_;                    // into units_, kPreferredFiles order
   std::unordered_map<Dwarf_Off, NameIndex> indexes_; // preferred CUs
+  bool strings_read_ = false;
+  std::string_view strings_; // .debug_str, empty when names may not all be in it
   bool rest_built_ = false;
   NameIndex rest_; // all other CUs
 
