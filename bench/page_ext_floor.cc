@@ -1,59 +1,114 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The floor for powner's speed: only read the page_ext region of a dump (every present
-// section's page_ext array, in the same 4 KiB-tolerant blocks the engine uses) through
-// libkdumpfile, without decoding anything.
-//   powner_bench_floor VMCORE VMLINUX
+// The floor for powner's speed: read, and so decompress, everything the page_owner walk must
+// read from a dump, and nothing more: every present section's struct pages and page_ext array,
+// through libkdumpfile, on as many threads as the walk compared with (each thread with its own
+// dump context, as the walk's workers have). Nothing is decoded.
+//   powner_bench_floor VMCORE VMLINUX [--threads N] [--page-ext-only]
 #include "powner/kernel_model.h"
 #include "powner/memory_reads.h"
 #include "powner/readers/dwarf_types.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
 #include <vector>
 
+namespace {
+
+struct Totals {
+  std::atomic<uint64_t> bytes{0}, pfns{0}, missing{0};
+};
+
+// Reads [addr, addr + size) into buf in one call, else 4 KiB at a time (a filtered dump lacks
+// some pages; the walk reads around them the same way); counts what is missing.
+void read_region(powner::Memory& mem, uint64_t addr, std::vector<unsigned char>& buf, uint64_t size,
+                 Totals& t) {
+  buf.resize(size);
+  if (!mem.read(addr, buf.data(), size)) {
+    for (uint64_t off = 0; off < size; off += 4096)
+      t.missing += !mem.read(addr + off, buf.data() + off, std::min<uint64_t>(4096, size - off));
+  }
+  t.bytes += size;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: powner_bench_floor VMCORE VMLINUX\n");
+  unsigned threads = 1;
+  bool page_ext_only = false;
+  std::vector<const char*> files;
+  for (int i = 1; i < argc; i++) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
+    else if (!std::strcmp(argv[i], "--page-ext-only"))
+      page_ext_only = true;
+    else
+      files.push_back(argv[i]);
+  }
+  if (files.size() != 2) {
+    std::fprintf(stderr, "usage: powner_bench_floor VMCORE VMLINUX [--threads N] "
+                         "[--page-ext-only]\n");
     return 2;
   }
   try {
-    powner::KdumpFile dump(argv[1]);
-    powner::DwarfTypes types(argv[2], dump.vmcoreinfo().kaslr_offset().value_or(0));
+    powner::KdumpFile dump(files[0]);
+    powner::DwarfTypes types(files[1], dump.vmcoreinfo().kaslr_offset().value_or(0));
     auto m = powner::KernelModel::resolve(dump, types, dump.vmcoreinfo());
     auto t0 = std::chrono::steady_clock::now();
     const uint64_t per_section = 1ULL << m.pfn_section_shift;
     const uint64_t sections =
         std::min(m.nr_mem_sections, (m.max_pfn + per_section - 1) / per_section);
-    std::vector<unsigned char> buf(per_section * m.page_ext_size);
-    uint64_t bytes = 0, pages = 0, missing = 0;
-    for (uint64_t nr = 0; nr < sections; nr++) {
-      uint64_t root =
-          m.sparsemem_extreme
-              ? powner::read_value<uint64_t>(dump, m.mem_section + 8 * (nr / m.sections_per_root))
-                    .value_or(0)
-              : m.mem_section;
-      if (!root) continue;
-      uint64_t ms =
-          root + (m.sparsemem_extreme ? nr % m.sections_per_root : nr) * m.mem_section_size;
-      uint64_t pe = powner::read_value<uint64_t>(dump, ms + m.ms_page_ext_off).value_or(0);
-      if (!pe || (pe & m.page_ext_invalid)) continue;
-      uint64_t base = pe + m.page_ext_size * (nr * per_section);
-      if (!dump.read(base, buf.data(), buf.size())) {
-        for (uint64_t off = 0; off < buf.size(); off += 4096)
-          missing +=
-              !dump.read(base + off, buf.data() + off, std::min<uint64_t>(4096, buf.size() - off));
+    Totals totals;
+    std::atomic<uint64_t> next{0};
+    auto worker = [&](powner::Memory& mem) {
+      std::vector<unsigned char> pages, exts;
+      for (uint64_t nr; (nr = next++) < sections;) {
+        uint64_t root =
+            m.sparsemem_extreme
+                ? powner::read_value<uint64_t>(mem, m.mem_section + 8 * (nr / m.sections_per_root))
+                      .value_or(0)
+                : m.mem_section;
+        if (!root) continue;
+        uint64_t ms =
+            root + (m.sparsemem_extreme ? nr % m.sections_per_root : nr) * m.mem_section_size;
+        uint64_t map = powner::read_value<uint64_t>(mem, ms + m.ms_section_mem_map_off).value_or(0);
+        uint64_t pe = powner::read_value<uint64_t>(mem, ms + m.ms_page_ext_off).value_or(0);
+        if (!(map & m.section_has_mem_map) || !pe || (pe & m.page_ext_invalid)) continue;
+        const uint64_t start = nr * per_section;
+        if (!page_ext_only) {
+          uint64_t mem_map = m.vmemmap.value_or(map & m.section_map_mask);
+          read_region(mem, mem_map + m.page_struct_size * start, pages,
+                      per_section * m.page_struct_size, totals);
+        }
+        read_region(mem, pe + m.page_ext_size * start, exts, per_section * m.page_ext_size, totals);
+        totals.pfns += per_section;
       }
-      bytes += buf.size();
-      pages += per_section;
+    };
+    std::vector<std::unique_ptr<powner::Memory>> clones;
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; i++) {
+      clones.push_back(dump.clone());
+      if (!clones.back()) break;
+      pool.emplace_back(worker, std::ref(*clones.back()));
     }
+    worker(dump);
+    for (auto& t : pool)
+      t.join();
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("floor: %llu pfns of page_ext, %.1f MB in %.3f s (%.1f Mpfn/s, %.0f MB/s), %llu "
-                "blocks missing\n",
-                static_cast<unsigned long long>(pages), static_cast<double>(bytes) / 1e6, s,
-                static_cast<double>(pages) / s / 1e6, static_cast<double>(bytes) / s / 1e6,
-                static_cast<unsigned long long>(missing));
+    const auto pfns = static_cast<double>(totals.pfns.load());
+    std::printf("floor: %llu pfns of %s, %.1f MB in %.3f s on %zu thread(s) (%.1f Mpfn/s, "
+                "%.0f MB/s), %llu blocks missing\n",
+                static_cast<unsigned long long>(totals.pfns.load()),
+                page_ext_only ? "page_ext" : "struct pages and page_ext",
+                static_cast<double>(totals.bytes.load()) / 1e6, s, pool.size() + 1, pfns / s / 1e6,
+                static_cast<double>(totals.bytes.load()) / s / 1e6,
+                static_cast<unsigned long long>(totals.missing.load()));
   } catch (const powner::Error& e) {
     std::fprintf(stderr, "powner_bench_floor: %s\n", e.what());
     return static_cast<int>(e.status());
