@@ -76,6 +76,8 @@ public:
   // The indexes of the CUs built from `file` ("mm/page_owner.c"): those named exactly so,
   // else those whose name ends in "/file" (out-of-tree or absolute build paths).
   std::vector<const NameIndex*> file_indexes(std::string_view file);
+  // Whether a lookup has walked every CU.
+  bool walked_every_unit() const { return rest_built_; }
 
 private:
   struct Unit {

@@ -646,4 +646,8 @@ std::string DwarfTypes::release() const {
   return impl_->image.release();
 }
 
+bool DwarfTypes::walked_every_unit() const {
+  return impl_->names.walked_every_unit();
+}
+
 } // namespace powner

@@ -338,6 +338,21 @@ TEST_F(dwarfTypes73, KaslrOffsetApplied) {
   EXPECT_GE(types_->variable("stack_list", "mm/page_owner.c")->address, 0xffffffff80000000ULL);
 }
 
+// The version and config probes this kernel fails are answered without walking every CU:
+// their names are not in .debug_str. A name that is, defined only outside the preferred CUs,
+// still is found.
+TEST_F(dwarfTypes73, AbsentProbesCostNoPass) {
+  DwarfTypes fresh(path_, 0);
+  EXPECT_FALSE(fresh.enumerator("MEMCG_DATA_OBJCGS"));
+  EXPECT_FALSE(fresh.enumerator("MIGRATE_ISOLATE"));
+  EXPECT_FALSE(fresh.enumerator("PB_migrate_isolate"));
+  EXPECT_FALSE(fresh.size_of("struct module_memory_of_no_kernel"));
+  EXPECT_TRUE(fresh.size_of("struct page_flags_fields")); // lib/vsprintf.c's own
+  EXPECT_FALSE(fresh.walked_every_unit());
+  EXPECT_TRUE(fresh.size_of("struct tcp_sock"));
+  EXPECT_TRUE(fresh.walked_every_unit());
+}
+
 TEST_F(dwarfTypes73, TypeNames) {
   EXPECT_EQ(types_->size_of("unsigned long"), 8U);
   EXPECT_EQ(types_->size_of("long unsigned int"), 8U);

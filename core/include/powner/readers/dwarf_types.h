@@ -2,7 +2,8 @@
 // Types from a vmlinux's DWARF (elfutils libdw): the full image or an
 // `objcopy --only-keep-debug` file. The file is mapped, not read: a few preferred CUs
 // (mm/page_owner.c first) are indexed on demand, and the other CUs are walked once, only
-// when a name is not found there (a version probe such as MEMCG_DATA_OBJCGS). Globals'
+// when a name is not found there but .debug_str has it (so a version probe such as
+// MEMCG_DATA_OBJCGS that this kernel lacks costs a search of one section). Globals'
 // addresses come from .symtab, statics' from the DWARF of the file that defines them.
 // Answers, misses included, are cached. Not thread-safe.
 #pragma once
@@ -42,6 +43,8 @@ public:
   // The release ("7.3.0-rc7") from linux_banner; empty when .rodata is not in the file
   // (debug-only images).
   std::string release() const;
+  // Whether a question needed the one pass over every CU (the set-up's largest cost).
+  bool walked_every_unit() const;
 
 private:
   struct Impl;
