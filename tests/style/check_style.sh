@@ -28,8 +28,14 @@ import json, sys
 for e in json.load(open(sys.argv[1] + "/compile_commands.json")):
     print(e["file"])' "$build" | sort -u | grep -E "^$src/(core|cli|extensions|plugin)/" |
 		grep -v "^$src/core/tests/")
-	findings=$(printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" \
-		--quiet --warnings-as-errors='bugprone-*' 2>/dev/null | grep -E 'warning:|error:' -A3 || true)
+	# clang's static analyzer (half the time) runs on the code that parses the dump: the engine
+	# and its readers. The triage tables, hosts and CLI get every other check.
+	tidy() { xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet --warnings-as-errors='bugprone-*' "$@"; }
+	engine="^$src/core/([^/]+|readers/[^/]+)\.cc$"
+	findings=$({
+		printf '%s\n' "${files[@]}" | grep -E "$engine" | tidy
+		printf '%s\n' "${files[@]}" | grep -vE "$engine" | tidy --checks='-clang-analyzer-*'
+	} 2>/dev/null | grep -E 'warning:|error:' -A3 || true)
 	if [ -n "$findings" ]; then
 		echo "$findings"
 		echo "clang-tidy: findings above"
