@@ -17,6 +17,22 @@ PageMemcg in_state(PageMemcg::State state) {
 
 } // namespace
 
+std::string_view state_name(PageMemcg::State state) {
+  using State = PageMemcg::State;
+  switch (state) {
+  case State::Charged:
+    return "charged";
+  case State::Slab:
+    return "slab cache page";
+  case State::NotInDump:
+    return "not in the dump";
+  case State::TailPage:
+    return "tail page";
+  default:
+    return "not charged";
+  }
+}
+
 PageMemcg MemcgLines::describe(uint64_t memcg_data, bool page_is_tail) {
   using State = PageMemcg::State;
   const auto& c = model_.memcg;

@@ -17,22 +17,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string_view memcg_state_name(PageMemcg::State s) {
-  using State = PageMemcg::State;
-  switch (s) {
-  case State::Charged:
-    return "charged";
-  case State::Slab:
-    return "slab cache page";
-  case State::NotInDump:
-    return "not in the dump";
-  case State::TailPage:
-    return "tail page";
-  default:
-    return "not charged";
-  }
-}
-
 // One chunk's records, formatted by the worker that walked them.
 class JsonChunk final : public ChunkWork {
 public:
@@ -91,7 +75,7 @@ private:
 
   json memcg(const PageRecord& rec) {
     PageMemcg d = memcg_.describe(rec.memcg_data, rec.page_is_tail);
-    json o = {{"state", std::string(memcg_state_name(d.state))}};
+    json o = {{"state", std::string(state_name(d.state))}};
     if (d.state == PageMemcg::State::Charged || d.state == PageMemcg::State::NotInDump) {
       o["name"] = d.state == PageMemcg::State::Charged ? json(d.name) : json(nullptr);
       o["via_objcg"] = d.via_objcg;

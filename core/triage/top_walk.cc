@@ -49,9 +49,9 @@ MemcgName memcg_name(const PageMemcg& m) {
   case State::Charged:
     return {m.online ? m.name : m.name + " (offline)", m.name, !m.online};
   case State::Slab:
-    return {"(slab cache page)", "", false};
+    return {fmt::format("({})", state_name(m.state)), "", false};
   case State::NotInDump:
-    return {"? (not in the dump)", "", !m.online && m.memcg};
+    return {fmt::format("? ({})", state_name(m.state)), "", !m.online && m.memcg};
   default:
     return {"(no memcg)", "", false};
   }

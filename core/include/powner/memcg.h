@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace powner {
@@ -35,6 +36,10 @@ struct PageMemcg {
   uint64_t memcg = 0;
   uint64_t cgroup_id = 0;
 };
+
+// The state's name in the records' JSON and the triage tables: "not charged" (also without
+// memcgs), "tail page", "slab cache page", "charged", "not in the dump".
+std::string_view state_name(PageMemcg::State state);
 
 // The placeholders printed where the dump lacks what the kernel printed (stable texts: scripts
 // look for them; docs/powner.1 lists them).
