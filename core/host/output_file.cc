@@ -30,7 +30,9 @@ Error write_error(const std::string& path) {
 
 } // namespace
 
-OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs) : path_(path) {
+OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs,
+                       std::string_view option)
+    : path_(path) {
   struct stat out {};
   const bool exists = ::stat(path.c_str(), &out) == 0;
   if (exists && S_ISREG(out.st_mode)) {
@@ -39,8 +41,8 @@ OutputFile::OutputFile(const std::string& path, const std::vector<Input>& inputs
       if (!in.path.empty() && ::stat(in.path.c_str(), &st) == 0 && st.st_dev == out.st_dev &&
           st.st_ino == out.st_ino)
         throw Error(Status::Usage,
-                    fmt::format("-o {} is {} ({}): refusing to overwrite a file being read", path,
-                                in.role, in.path));
+                    fmt::format("{} {} is {} ({}): refusing to overwrite a file being read", option,
+                                path, in.role, in.path));
     }
   }
   if (exists && !S_ISREG(out.st_mode)) { // a device or a FIFO: nothing to replace

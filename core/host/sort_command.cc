@@ -247,7 +247,8 @@ void run_sort_command(const SortCommand& cmd) {
     file.emplace(cmd.output,
                  std::vector<OutputFile::Input>{{"the input", cmd.input},
                                                 {"the dump (--core)", cmd.core},
-                                                {"the vmlinux (--symbols)", cmd.vmlinux}});
+                                                {"the vmlinux (--symbols)", cmd.vmlinux}},
+                 "OUTPUT");
   std::FILE* out = file ? file->stream() : stdout;
   // The tool sizes its array by the file's size; the dump's text stands for the file it would be.
   page_owner_sort(text, text.size(), cmd.options, [&](std::string_view chunk) {

@@ -143,7 +143,7 @@ int run(const TopCommand& cmd) {
   if (!cmd.html.empty()) {
     std::vector<OutputFile::Input> inputs = {{"the dump", cmd.dump.vmcore},
                                              {"the vmlinux", cmd.dump.vmlinux}};
-    OutputFile file(cmd.html, inputs);
+    OutputFile file(cmd.html, inputs, "--html");
     ProgressLine progress;
     const std::string title = fmt::format(
         "powner top: {} (Linux {})",

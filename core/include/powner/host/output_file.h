@@ -7,19 +7,22 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace powner {
 
 class OutputFile {
 public:
-  // inputs: the files the run reads, each with what it is to the user ("the dump (-c)").
+  // inputs: the files the run reads, each with what it is to the user ("the dump (-c)");
+  // option: how the user named the file ("-o", "--html"), for the refusal.
   // Throws Error(Usage) when path is one of them (the same inode, after symbolic links), and
   // Error(Unreadable) when the file cannot be made.
   struct Input {
     std::string role, path;
   };
-  OutputFile(const std::string& path, const std::vector<Input>& inputs);
+  OutputFile(const std::string& path, const std::vector<Input>& inputs,
+             std::string_view option = "-o");
   // Not committed: the temporary file is removed and FILE is left as it was.
   ~OutputFile();
   OutputFile(const OutputFile&) = delete;
