@@ -67,6 +67,10 @@ void add_command_options(CLI::App& app, CommandOptions& opt) {
   app.add_flag("--exact", opt.exact,
                "print only records whose whole text is in the dump, and count the others (by "
                "default a detail the dump lacks, a memcg name or a stack, is printed as '?')");
+  app.add_flag("--json", opt.json,
+               "the records as JSON Lines, one object per record with the fields of its text "
+               "(docs/json-schema.md); -n and --filter's nid= select them, the mode does not "
+               "matter");
   app.add_option("-j,--threads", opt.threads,
                  "threads reading the dump (default: the CPUs available); the output is the same")
       ->check(CLI::Validator(thread_count, "THREADS"));
@@ -104,6 +108,8 @@ void check_command_line(const CLI::App& app, const CommandOptions& opt) {
   }
   if (!opt.stacks.empty() && (opt.filter.mode || opt.filter.nodes || opt.filter.command))
     throw Error(Status::Usage, "--stacks views take no -m or -n (the kernel's files have none)");
+  if (opt.json && !opt.stacks.empty())
+    throw Error(Status::Usage, "--json prints the records, not a --stacks view");
   if (opt.threshold && opt.stacks.empty())
     throw Error(Status::Usage, "--threshold is count_threshold of the --stacks views: give "
                                "--stacks too");

@@ -74,10 +74,6 @@ ParsedCommand parse_dump_command(const std::vector<std::string>& args, const std
                  "from the kernel's BTF (in the dump, or /sys/kernel/btf/vmlinux)");
   add_command_options(app, cmd);
   app.add_flag("--force", cmd.force, "read the dump even with a vmlinux that does not match it");
-  app.add_flag("--json", cmd.json,
-               "the records as JSON Lines, one object per record with the fields of its text "
-               "(docs/json-schema.md); -n and --filter's nid= select them, the mode does not "
-               "matter");
   app.add_option("files", files,
                  "VMCORE, or VMLINUX VMCORE in either order (as crash takes them), instead of -c "
                  "and -s")
@@ -99,8 +95,6 @@ ParsedCommand parse_dump_command(const std::vector<std::string>& args, const std
   } catch (const CLI::ParseError& e) {
     throw Error(Status::Usage, parse_error_text(e) + see);
   }
-  if (cmd.json && !cmd.stacks.empty())
-    throw Error(Status::Usage, "--json prints the records, not a --stacks view" + see);
   if (cmd.vmcore.empty() && !live)
     throw Error(Status::Usage, "no dump given: -c VMCORE, or VMCORE after the options" + see);
   return parsed;

@@ -105,15 +105,21 @@ std::string text_of_dump(const SortCommand& cmd) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
   });
   Engine* engine = opened.engine.get();
-  const Filter filter = filter_from_options({}, engine->model().memory_nodes);
-  std::string text;
-  engine->page_owner(filter, [&](std::string_view chunk) { text.append(chunk); });
+  std::string text = page_owner_text(*engine);
   for (const std::string& note : engine->notes())
     std::fprintf(stderr, "powner: %s\n", note.c_str());
   return text;
 }
 
 } // namespace
+
+std::string page_owner_text(Engine& engine, const Progress& progress) {
+  std::string text;
+  engine.page_owner(
+      filter_from_options({}, engine.model().memory_nodes),
+      [&](std::string_view chunk) { text.append(chunk); }, progress);
+  return text;
+}
 
 ParsedSortCommand parse_sort_command(const std::vector<std::string>& args, bool host_dump) {
   CLI::App app{"powner sort: the kernel's tools/mm/page_owner_sort (Linux 7.3), built in: "

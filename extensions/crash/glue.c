@@ -25,6 +25,7 @@ static char* help_powner[] = {
     "powner",
     "page_owner and page_owner_stacks, as the kernel prints them",
     "[-m mode] [-n nodelist] [--filter command] [-o file] [-j threads] [--exact]\n"
+    "       [--json]\n"
     "       [--stacks stacks|handles|stacks_handles [--threshold count]]\n"
     "       top [--by key] [--pid|--tgid|--comm|--memcg|--module|--node ...]\n"
     "           [--since duration] [--until duration] [-n count] [--json|--folded]\n"
@@ -51,6 +52,8 @@ static char* help_powner[] = {
     "        --exact  print only records whose whole text is in the dump; by",
     "                 default a detail the dump lacks (a memcg's name, a stack)",
     "                 is printed as a placeholder starting with \"?\".",
+    "         --json  the records as JSON Lines (docs/json-schema.md) instead of",
+    "                 their text; -n and nid= select them, the mode does not matter.",
     "     -j threads  threads reading the dump file (default: the CPUs available;",
     "                 the output is the same). They need a dump file libkdumpfile",
     "                 reads; otherwise powner reads through crash, on one thread.",

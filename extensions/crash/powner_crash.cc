@@ -13,6 +13,7 @@
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
 #include "powner/triage/page_owner_sort.h"
+#include "powner/triage/record_json.h"
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -219,8 +220,11 @@ void run(const CommandOptions& opt) {
   } else {
     Filter filter = filter_from_options(opt.filter, engine->model().memory_nodes);
     Output out(opt.output);
-    engine->page_owner(
-        filter, [&](std::string_view text) { out.write(text); }, check_interrupt);
+    auto write = [&](std::string_view text) { out.write(text); };
+    if (opt.json)
+      page_owner_json(*engine, filter, write, check_interrupt);
+    else
+      engine->page_owner(filter, write, check_interrupt);
     out.finish();
   }
   for (const std::string& note : engine->notes())
@@ -292,10 +296,7 @@ Outcome run_sort(const std::vector<std::string>& args) {
     return kDone;
   }
   std::unique_ptr<Engine> engine = session_engine(0, false);
-  std::string text;
-  engine->page_owner(
-      filter_from_options({}, engine->model().memory_nodes),
-      [&](std::string_view chunk) { text.append(chunk); }, check_interrupt);
+  const std::string text = page_owner_text(*engine, check_interrupt);
   Output out(cmd.output);
   page_owner_sort(text, text.size(), cmd.options,
                   [&](std::string_view chunk) { out.write(chunk); });

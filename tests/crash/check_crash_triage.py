@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """crash> powner top and powner sort against the CLI's on the same dump: every key's JSON Lines
-and the folded stacks of top, page_owner_sort's output for several option sets, byte for byte
+and the folded stacks of top, page_owner_sort's output for several option sets, the records as
+JSON (powner --json), byte for byte
 (the same engine; crash's gdb answers the type questions the vmlinux's DWARF answers for the
 CLI), written through crash's redirection; and top --html's page.
   check_crash_triage.py FIXTURE DUMP EXTENSION POWNER -- CRASH...
@@ -24,6 +25,7 @@ def main(argv):
     runs = [(f"json-{key}", ["top", "--by", key, "--json", "-n", "0"]) for key in KEYS]
     runs.append(("folded", ["top", "--folded"]))
     runs += [(f"sort-{i}", ["sort", *args]) for i, args in enumerate(SORTS)]
+    runs.append(("records-json", ["--json", "-n", "1"]))
     failed = 0
     with tempfile.TemporaryDirectory(prefix="powner-crash-top-") as tmp:
         cmds = [f"extend {extension}"]
@@ -41,9 +43,10 @@ def main(argv):
             print(f"crash did not load the extension on {dump}: skipped")
             return 77
         for name, args in runs:
-            files = (["--core", vmcore, "--symbols", vmlinux] if args[0] == "sort"
+            command = args[:1] if args[0] in ("top", "sort") else []
+            files = (["--core", vmcore, "--symbols", vmlinux] if command == ["sort"]
                      else ["-s", vmlinux, "-c", vmcore])
-            want = subprocess.run([powner, args[0], *files, *args[1:]],
+            want = subprocess.run([powner, *command, *files, *args[len(command):]],
                                   capture_output=True, check=True).stdout
             path = os.path.join(tmp, name + ".crash")
             got = open(path, "rb").read() if os.path.exists(path) else b""

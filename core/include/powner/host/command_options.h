@@ -19,15 +19,16 @@ struct CommandOptions {
   std::optional<uint64_t> threshold; // --threshold, with --stacks only
   unsigned threads = 0;              // -j (0: default_walk_threads())
   bool exact = false;                // --exact: only records the dump holds whole
+  bool json = false;                 // --json: the records as JSON Lines (triage/record_json.h)
 };
 
-// Adds -m, -n, --filter, -o, --stacks, --threshold and -j to app, and lets app keep unknown
-// arguments for check_command_line() to name.
+// Adds -m, -n, --filter, -o, --stacks, --threshold, --exact, --json and -j to app, and lets app
+// keep unknown arguments for check_command_line() to name.
 void add_command_options(CLI::App& app, CommandOptions& options);
 
 // The rules a parser cannot state on its own, after app.parse(): no unknown argument (named in
 // the user's order, with the option probably meant), --threshold only with --stacks, and no
-// filter with --stacks. Throws Error(Usage) with one line.
+// filter or --json with --stacks. Throws Error(Usage) with one line.
 void check_command_line(const CLI::App& app, const CommandOptions& options);
 
 // One line for an error of the parser itself: CLI11's words, without its trailing newline.

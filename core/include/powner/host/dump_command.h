@@ -15,7 +15,6 @@ struct DumpCommand : CommandOptions {
   std::string vmcore;  // -c ("": the running kernel, where the host reads one)
   std::string vmlinux; // -s ("": the kernel's BTF)
   bool force = false;  // read a vmlinux that does not match the dump
-  bool json = false;   // the records as JSON Lines (triage/record_json.h), not the text
 };
 
 struct ParsedCommand {

@@ -5,6 +5,7 @@
 // --symbols.
 #pragma once
 
+#include "powner/engine.h"
 #include "powner/triage/page_owner_sort.h"
 
 #include <string>
@@ -31,6 +32,10 @@ struct ParsedSortCommand {
 // "(see powner sort --help)". host_dump: the host has a dump open (crash): without --core or
 // INPUT the command sorts that dump's text (input and core stay "").
 ParsedSortCommand parse_sort_command(const std::vector<std::string>& args, bool host_dump = false);
+
+// The dump's whole page_owner text (every record, no filter): what the tool's input file would
+// be. The engine's notes are left for the caller to print.
+std::string page_owner_text(Engine& engine, const Progress& progress = {});
 
 // Runs it: the output written whole or not at all. Throws Error.
 void run_sort_command(const SortCommand& command);
