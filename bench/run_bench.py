@@ -174,10 +174,13 @@ def print_peer_ratios(rows, peers, notes):
     mine = [(n, w) for n, w, *_ in rows
             if n in ("CLI full", "drgn plugin full") or n.startswith("crash> powner full")]
     for peer, pwall, *_ in peers:
+        peer = peer.split(" (")[0] + (", extrapolated" if "EXTRAPOLATED" in peer else "")
         for name, wall in mine:
             label = "crash> powner full" if name.startswith("crash>") else name
-            print(f"- powner {label} ({wall:.2f} s) is {pwall / wall:.1f}x faster than "
-                  f"{peer} ({pwall:.2f} s)")
+            times = max(pwall / wall, wall / pwall)
+            speed = (f"{times:,.0f}x" if times >= 100 else f"{times:.1f}x") + \
+                (" faster than" if pwall >= wall else " slower than")
+            print(f"- powner {label} ({wall:.2f} s) is {speed} {peer} ({pwall:.2f} s)")
 
 
 def main():
