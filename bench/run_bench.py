@@ -4,7 +4,8 @@
 crash extension and the drgn plugin, against the floor (only reading the page_ext region
 through libkdumpfile, bench/page_ext_floor.cc). Prints a Markdown table for bench/RESULTS.md.
 
-usage: run_bench.py BUILD_DIR VMCORE VMLINUX [--runs N] [--skip crash,drgn] [--threads N]
+usage: run_bench.py BUILD_DIR VMCORE VMLINUX [--runs N] [--skip crash,drgn,drgn-peer,crash-peer]
+                    [--threads N] [--peer-sample PFNS] [--peer-budget SECONDS]
 
 "x floor" divides by the floor process's wall time (the same set-up: dump, DWARF, kernel
 model, then reading), run by run: each timed run follows a floor run, and the median of the
@@ -13,7 +14,15 @@ Outputs go to a file (-o) in the temporary folder, and the full output also to /
 Wall time and peak RSS come from /usr/bin/time; pages scanned is the floor's pfn count (the
 walk visits the same pfns); records are the output's "PFN" lines (for --stacks, its stacks);
 output MB/s is the output's size over the wall time. For crash, the figure is the session with
-the command minus the session without it (crash's own start-up), RSS the whole session's."""
+the command minus the session without it (crash's own start-up), RSS the whole session's.
+
+Two peers run in the same run, with powner's ratio to each: plain drgn (bench/drgn_page_owner.py,
+a Python loop over pfns with drgn objects and prog.symbol(); once as written, once with each
+address symbolized once) and a crash extension reading one readmem() at a time
+(bench/crash_readmem_page_owner.c, crash's value_search()). A drgn peer is one run, not a
+median: it first runs on the first --peer-sample pfns, and when that sample's records/s put the
+whole dump beyond --peer-budget seconds, its row is that estimate (set-up + all records at the
+sample's records/s), marked as extrapolated, instead of a full run."""
 import argparse
 import os
 import re
@@ -66,6 +75,114 @@ def count_output(path, stacks):
     return records, os.path.getsize(path)
 
 
+def count_frames(path):
+    """(records, stack frames) of a page_owner-like text: its PFN lines and " "-led lines."""
+    records = frames = 0
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b"PFN "):
+                records += 1
+            elif line.startswith(b" "):
+                frames += 1
+    return records, frames
+
+
+def drgn_peer(core, vmlinux, tmp, reference, sample, budget, memo):
+    """The plain drgn peer's row and a note on how it was measured. reference is (records,
+    frames) of powner's full output, what the estimate scales to."""
+    out = os.path.join(tmp, "drgn-peer.txt")
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "drgn_page_owner.py"), "-c", core, "-s",
+           vmlinux, "-o", out, *(["--memo-symbols"] if memo else [])]
+    name = "plain drgn" + (", symbols memoized" if memo else "")
+
+    def stats(stderr):
+        m = re.search(r"(\d+) pfns, (\d+) records, (\d+) frames, walk ([\d.]+) s, "
+                      r"set-up ([\d.]+) s", stderr)
+        return int(m[1]), int(m[2]), int(m[3]), float(m[4]), float(m[5])
+
+    wall, rss, err = timed([*cmd, "--pfns", str(sample)])
+    pfns, recs, frames, walk, setup = stats(err)
+    total_recs, total_frames = reference
+    whole = recs >= total_recs  # the sample was the whole dump
+    estimate = setup + walk * total_recs / recs if recs else 0
+    if not whole and estimate <= budget:  # no records in the sample: no estimate, run it all
+        wall, rss, err = timed(cmd)
+        pfns, recs, frames, walk, setup = stats(err)
+        whole = True
+    if whole:
+        return (f"{name} (bench/drgn_page_owner.py)", wall, rss, recs, os.path.getsize(out)), \
+            f"{name}: one full run, {recs} records, {frames} frames"
+    size = os.path.getsize(out) * total_recs / recs
+    note = (f"{name}: EXTRAPOLATED from a sample of the first {pfns} pfns ({recs} records, "
+            f"{frames} frames, {frames / recs:.1f} a record; powner's output has "
+            f"{total_frames / total_recs:.1f}) walked in {walk:.1f} s = {recs / walk:,.0f} "
+            f"records/s; estimate = set-up {setup:.1f} s + {total_recs} records / "
+            f"{recs / walk:,.0f} records/s = {estimate:.0f} s (a full run would pass the "
+            f"{budget:.0f} s budget); output size scaled the same way")
+    return (f"{name} (bench/drgn_page_owner.py), EXTRAPOLATED", estimate, rss, total_recs,
+            size), note
+
+
+def crash_peer(build, core, vmlinux, tmp, runs):
+    """The crash readmem peer's row: the session with the command minus the session that only
+    loads the extension, as for crash> powner."""
+    ext = os.path.join(build, "bench", "crash_readmem_page_owner.so")
+    if not os.path.exists(ext):
+        return None, "crash readmem peer: not built (no crash defs.h), skipped"
+    out = os.path.join(tmp, "crash-peer.txt")
+    crash = [os.path.join(TOP, "scripts", "crash")]
+    base = os.path.join(tmp, "peer-base.cmd")
+    with open(base, "w") as f:
+        f.write(f"extend {ext}\nquit\n")
+    cmd = os.path.join(tmp, "peer-run.cmd")
+    with open(cmd, "w") as f:
+        f.write(f"extend {ext}\nreadmem_page_owner > {out}\nquit\n")
+    w0, _, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", base], runs)
+    w1, rss, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", cmd], runs)
+    recs, size = count_output(out, False)
+    return (f"crash readmem peer (session {w1:.2f} s - start-up {w0:.2f} s)", w1 - w0, rss, recs,
+            size), f"crash readmem peer: median of {runs} session pairs, {recs} records"
+
+
+def run_peers(args, skip, core, vmlinux, cli, tmp):
+    """The peers' rows (name, wall, RSS, records, size) and notes."""
+    rows, notes = [], []
+    if "drgn-peer" not in skip:
+        reference = os.path.join(tmp, "reference.txt")
+        subprocess.run([cli, "-c", core, "-s", vmlinux, "-o", reference], check=True)
+        totals = count_frames(reference)
+        for memo in (False, True):
+            row, note = drgn_peer(core, vmlinux, tmp, totals, args.peer_sample,
+                                  args.peer_budget, memo)
+            rows.append(row)
+            notes.append(note)
+    if "crash-peer" not in skip:
+        row, note = crash_peer(args.build, core, vmlinux, tmp, args.runs)
+        if row:
+            rows.append(row)
+        notes.append(note)
+    return rows, notes
+
+
+def print_peer_ratios(rows, peers, notes):
+    """How many times faster than each peer powner's full-output runs are."""
+    if not peers:
+        return
+    print("\npeers (full output to a file):")
+    for note in notes:
+        print(f"- {note}")
+    mine = [(n, w) for n, w, *_ in rows
+            if n in ("CLI full", "drgn plugin full") or n.startswith("crash> powner full")]
+    for peer, pwall, *_ in peers:
+        peer = peer.split(" (")[0] + (", extrapolated" if "EXTRAPOLATED" in peer else "")
+        for name, wall in mine:
+            label = "crash> powner full" if name.startswith("crash>") else name
+            times = max(pwall / wall, wall / pwall)
+            speed = (f"{times:,.0f}x" if times >= 100 else f"{times:.1f}x") + \
+                (" faster than" if pwall >= wall else " slower than")
+            print(f"- powner {label} ({wall:.2f} s) is {speed} {peer} ({pwall:.2f} s)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -74,6 +191,10 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip", default="")
     ap.add_argument("--threads", default="", help="powner --threads values to try, e.g. 1,2")
+    ap.add_argument("--peer-sample", type=int, default=16384,
+                    help="pfns of the drgn peer's first, sample run")
+    ap.add_argument("--peer-budget", type=float, default=600,
+                    help="seconds a drgn peer's full run may take before it is extrapolated")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     cli = os.path.join(args.build, "cli", "powner")
@@ -141,6 +262,9 @@ def main():
             rows.append((f"crash> powner {name} (session {w1:.2f} s - start-up {w0:.2f} s)",
                          w1 - w0, rss, recs, size, (w1 - w0) / fwall))
 
+    peers, notes = run_peers(args, skip, core, vmlinux, cli, tmp)
+    rows.extend((*peer, peer[1] / fwall) for peer in peers)
+
     # x floor: against the floor process's wall time, which pays the same set-up (opening the
     # dump, the DWARF types, the kernel model) before it reads; the median of paired runs (for
     # crash, against the median floor).
@@ -152,6 +276,7 @@ def main():
         print(f"| {name} | {wall:.2f} | {ratio:.2f} | {pfns / wall / 1e6:.1f} | "
               f"{recs / wall:,.0f} | {size / wall / 1e6:.1f} | {rss:.0f} |")
     print(f"\n(records: {', '.join(f'{n}: {r}' for n, _, _, r, _, _ in rows)})")
+    print_peer_ratios(rows, peers, notes)
 
 
 if __name__ == "__main__":
