@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """powner's speed on one dump: the CLI (full output, -m handle, a nid filter, --stacks), the
-crash extension and the drgn plugin, against the floor (only reading the page_ext region
-through libkdumpfile, bench/page_ext_floor.cc). Prints a Markdown table for bench/RESULTS.md.
+crash extension and the drgn plugin, against the floor (bench/page_ext_floor.cc: reading, and so
+decompressing, every struct page and page_ext the walk reads, through libkdumpfile, on the
+walk's number of threads, and nothing more). Prints a Markdown table for bench/RESULTS.md and
+the speed goals of the full output against that floor.
 
 usage: run_bench.py BUILD_DIR VMCORE VMLINUX [--runs N] [--skip crash,drgn,drgn-peer,crash-peer]
                     [--threads N] [--peer-sample PFNS] [--peer-budget SECONDS]
 
 "x floor" divides by the floor process's wall time (the same set-up: dump, DWARF, kernel
-model, then reading), run by run: each timed run follows a floor run, and the median of the
-pairs' ratios is given (this host's speed drifts by tens of percent over minutes). Each figure is the median of N runs (default 3), warm page cache (one untimed run first).
-Outputs go to a file (-o) in the temporary folder, and the full output also to /dev/null.
+model, then reading) on the same number of threads, run by run: each timed run follows a floor
+run, and the median of the pairs' ratios is given (this host's speed drifts by tens of percent
+over minutes). Each figure is the median of N runs (default 3), warm page cache (one untimed run
+first). Outputs go to a new file (-o; the last run's is removed first) in the temporary folder,
+and the full output also to /dev/null.
 Wall time and peak RSS come from /usr/bin/time; pages scanned is the floor's pfn count (the
 walk visits the same pfns); records are the output's "PFN" lines (for --stacks, its stacks);
 output MB/s is the output's size over the wall time. For crash, the figure is the session with
@@ -46,17 +50,22 @@ def timed(cmd, env=None, stdout=subprocess.DEVNULL):
     return float(wall), int(rss) / 1024, p.stderr.decode(errors="replace")
 
 
-FLOOR = []  # the floor process's command, set in main()
+FLOOR = []  # the default floor process's command, set in main()
 
 
-def median_run(cmd, runs, env=None):
+def median_run(cmd, runs, env=None, floor=None, output=None):
     """(median wall, peak RSS, stderr, median of wall / the floor's wall run just before). The
     host's speed drifts by tens of percent over minutes, so each run is paired with a floor run
-    and the ratio of the pair is what compares."""
+    (floor, else FLOOR) and the ratio of the pair is what compares. output: a file the command
+    writes, removed before each run (a new file, as a user writes one, not a 750 MB file's
+    truncation)."""
+    floor = floor or FLOOR
     timed(cmd, env)  # warm the page cache
     results, ratios = [], []
     for _ in range(runs):
-        floor_wall = timed(FLOOR)[0] if FLOOR else 0
+        floor_wall = timed(floor)[0] if floor else 0
+        if output and os.path.exists(output):
+            os.unlink(output)
         results.append(timed(cmd, env))
         if floor_wall:
             ratios.append(results[-1][0] / floor_wall)
@@ -172,7 +181,8 @@ def print_peer_ratios(rows, peers, notes):
     for note in notes:
         print(f"- {note}")
     mine = [(n, w) for n, w, *_ in rows
-            if n in ("CLI full", "drgn plugin full") or n.startswith("crash> powner full")]
+            if re.fullmatch(r"CLI full, -j \d+|drgn plugin full", n)
+            or n.startswith("crash> powner full")]
     for peer, pwall, *_ in peers:
         peer = peer.split(" (")[0] + (", extrapolated" if "EXTRAPOLATED" in peer else "")
         for name, wall in mine:
@@ -201,48 +211,52 @@ def main():
     floor_bin = os.path.join(args.build, "bench", "powner_bench_floor")
     core, vmlinux = os.path.abspath(args.vmcore), os.path.abspath(args.vmlinux)
 
-    floor_out = subprocess.run([floor_bin, core, vmlinux], capture_output=True, text=True,
-                               check=True).stdout
-    floor_runs = []
-    for _ in range(args.runs + 1):
-        out = subprocess.run([floor_bin, core, vmlinux], capture_output=True, text=True,
-                             check=True).stdout
-        floor_runs.append(float(re.search(r"in ([\d.]+) s", out).group(1)))
-    pfns = int(re.search(r"floor: (\d+) pfns", floor_out).group(1))
-    floor_s = statistics.median(floor_runs[1:])
-    fwall, frss, _, _ = median_run([floor_bin, core, vmlinux], args.runs)
-    FLOOR.extend([floor_bin, core, vmlinux])
-    print(f"dump: {core} ({os.path.getsize(core) / 1e9:.2f} GB), {pfns} pfns")
-    print(f"floor: {floor_out.strip()}")
-    print(f"floor median: {floor_s:.3f} s of reading page_ext ({fwall:.2f} s and {frss:.0f} MB "
-          f"for the whole process, set-up included)\n")
+    # The walk's default: a thread per CPU available, at most 8 (default_walk_threads()).
+    default_threads = min(len(os.sched_getaffinity(0)), 8)
 
-    rows = []
+    def floor_cmd(threads, page_ext_only=False):
+        return [floor_bin, core, vmlinux, "--threads", str(threads),
+                *(["--page-ext-only"] if page_ext_only else [])]
+
+    floor_out = subprocess.run(floor_cmd(default_threads), capture_output=True, text=True,
+                               check=True).stdout
+    pfns = int(re.search(r"floor: (\d+) pfns", floor_out).group(1))
+    FLOOR.extend(floor_cmd(default_threads))
+    print(f"dump: {core} ({os.path.getsize(core) / 1e9:.2f} GB), {pfns} pfns")
+    print(f"floor: {floor_out.strip()}\n")
+
+    rows, floors = [], {}
     tmp = tempfile.mkdtemp(prefix="powner-bench-")
     out = os.path.join(tmp, "out")
     jobs = [("full", []), ("-m handle", ["-m", "handle"]), ("-n 1", ["-n", "1"]),
             ("--stacks stacks", ["--stacks", "stacks"])]
-    threads = [t for t in args.threads.split(",") if t] or [None]
+    threads = [int(t) for t in args.threads.split(",") if t] or [default_threads]
     for t in threads:
+        floor = floor_cmd(t)
+        fw, frss_t, _, _ = median_run(floor, args.runs, floor=floor)
+        floors[t] = fw
+        rows.append((f"floor: struct pages and page_ext, {t} thread(s)", fw, frss_t, 0, 0, 1.0))
         for name, opts in jobs:
-            topts = ["--threads", t] if t else []
-            wall, rss, _, ratio = median_run(
-                [cli, "-c", core, "-s", vmlinux, *opts, *topts, "-o", out], args.runs)
+            run = [cli, "-c", core, "-s", vmlinux, *opts, "--threads", str(t)]
+            wall, rss, _, ratio = median_run([*run, "-o", out], args.runs, floor=floor,
+                                             output=out)
             recs, size = count_output(out, name.startswith("--stacks"))
-            rows.append((f"CLI {name}" + (f", --threads {t}" if t else ""), wall, rss, recs,
-                         size, ratio))
+            rows.append((f"CLI {name}, -j {t}", wall, rss, recs, size, ratio))
             if name == "full":  # the same without writing a file: what formatting costs
-                wall, rss, _, ratio = median_run([cli, "-c", core, "-s", vmlinux, *topts],
-                                                 args.runs)
-                rows.append(("CLI full > /dev/null" + (f", --threads {t}" if t else ""), wall,
-                             rss, recs, size, ratio))
+                wall, rss, _, ratio = median_run(run, args.runs, floor=floor)
+                rows.append((f"CLI full > /dev/null, -j {t}", wall, rss, recs, size, ratio))
+    fw, frss, _, _ = median_run(floor_cmd(1, page_ext_only=True), args.runs,
+                                floor=floor_cmd(1, page_ext_only=True))
+    rows.append(("floor: page_ext only, 1 thread (the old floor)", fw, frss, 0, 0,
+                 fw / floors[threads[-1]]))
+    fwall = floors.get(default_threads) or floors[threads[-1]]
 
     if "drgn" not in skip:
         env = dict(os.environ, PYTHONPATH=os.path.join(args.build, "plugin", "python"))
         for name, opts in jobs[:1] + jobs[3:]:
             wall, rss, _, ratio = median_run(["/usr/bin/python3", "-m", "powner.drgn", "-c",
                                               core, "-s", vmlinux, *opts, "-o", out],
-                                             args.runs, env)
+                                             args.runs, env, output=out)
             recs, size = count_output(out, name.startswith("--stacks"))
             rows.append((f"drgn plugin {name}", wall, rss, recs, size, ratio))
 
@@ -270,13 +284,25 @@ def main():
     # crash, against the median floor).
     print("| run | wall s | x floor | Mpfn/s | records/s | output MB/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| floor (page_ext only) | {fwall:.2f} | 1.00 | {pfns / fwall / 1e6:.1f} | | | "
-          f"{frss:.0f} |")
     for name, wall, rss, recs, size, ratio in rows:
         print(f"| {name} | {wall:.2f} | {ratio:.2f} | {pfns / wall / 1e6:.1f} | "
               f"{recs / wall:,.0f} | {size / wall / 1e6:.1f} | {rss:.0f} |")
     print(f"\n(records: {', '.join(f'{n}: {r}' for n, _, _, r, _, _ in rows)})")
     print_peer_ratios(rows, peers, notes)
+    print_goals(rows, threads)
+
+
+def print_goals(rows, threads):
+    """The speed goals of the full output (bench/RESULTS.md), from this run's rows."""
+    by_name = {name: (wall, rss, ratio) for name, wall, rss, _, _, ratio in rows}
+    print("\nGoals (full output, x the floor on as many threads):")
+    for t in threads:
+        for name, goal in ((f"CLI full, -j {t}", 1.3), (f"CLI full > /dev/null, -j {t}", 1.15)):
+            if name in by_name:
+                _, rss, ratio = by_name[name]
+                verdict = "met" if ratio <= goal else "NOT met"
+                print(f"  {name}: {ratio:.2f}x (goal <= {goal}x: {verdict}); peak RSS "
+                      f"{rss:.0f} MB (goal < 256 MB: {'met' if rss < 256 else 'NOT met'})")
 
 
 if __name__ == "__main__":
