@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 
 namespace powner {
 
@@ -111,20 +112,29 @@ std::string top_text(const TopCommand& cmd, const TopResult& result) {
                     : top_table(result, cmd.limit);
 }
 
-std::string top_html(Engine& engine, Types& types, const TopCommand& cmd, const std::string& title,
-                     std::vector<std::string>& notes, const Progress& progress) {
-  std::vector<TopResult> results;
-  for (TopKey key : {TopKey::Stack, TopKey::Memcg, TopKey::Node, TopKey::Tgid}) {
-    TopQuery query = cmd.query;
-    query.by = key;
-    try {
-      results.push_back(run_top(engine, types, query, progress));
-    } catch (const Error& e) {
-      if (e.status() != Status::Usage) throw;
-      notes.push_back(fmt::format("--html: no {} section: {}", top_key_name(key), e.what()));
+TopAnswer run_top_command(Engine& engine, Types& types, const TopCommand& cmd,
+                          const std::string& title, const Progress& progress) {
+  check_top_query(engine.model(), cmd.query);
+  std::vector<TopKey> keys = {cmd.query.by}; // the answer's, then the page's sections
+  std::vector<std::string> notes;
+  if (!cmd.html.empty())
+    for (TopKey key : {TopKey::Stack, TopKey::Memcg, TopKey::Node, TopKey::Tgid}) {
+      try {
+        check_top_query(engine.model(), TopQuery{key, cmd.query.select});
+        keys.push_back(key);
+      } catch (const Error& e) {
+        if (e.status() != Status::Usage) throw;
+        notes.push_back(fmt::format("--html: no {} section: {}", top_key_name(key), e.what()));
+      }
     }
+  std::vector<TopResult> results = run_top(engine, types, cmd.query.select, keys, progress);
+  TopAnswer answer{std::move(results.front()), {}};
+  answer.result.notes.insert(answer.result.notes.end(), notes.begin(), notes.end());
+  if (!cmd.html.empty()) {
+    results.erase(results.begin());
+    answer.html = html_report(title, top_report_json(results, cmd.limit));
   }
-  return html_report(title, top_report_json(results, cmd.limit));
+  return answer;
 }
 
 namespace {
@@ -134,27 +144,28 @@ int run(const TopCommand& cmd) {
     std::fprintf(stderr, "powner: warning: %s\n", warning.c_str());
   });
   Engine& engine = *opened.engine;
-  TopResult result;
+  std::optional<OutputFile> file; // made before the walk: a refused --html costs no walk
+  if (!cmd.html.empty())
+    file.emplace(cmd.html,
+                 std::vector<OutputFile::Input>{{"the dump", cmd.dump.vmcore},
+                                                {"the vmlinux", cmd.dump.vmlinux}},
+                 "--html");
+  const std::string title = fmt::format(
+      "powner top: {} (Linux {})", cmd.dump.vmcore.empty() ? "the running kernel" : cmd.dump.vmcore,
+      engine.model().release);
+  TopAnswer answer;
   {
     ProgressLine progress;
-    result = run_top(engine, opened.types->types(), cmd.query,
-                     [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+    answer = run_top_command(engine, opened.types->types(), cmd, title,
+                             [&](uint64_t done, uint64_t total) { progress.update(done, total); });
   }
-  if (!cmd.html.empty()) {
-    std::vector<OutputFile::Input> inputs = {{"the dump", cmd.dump.vmcore},
-                                             {"the vmlinux", cmd.dump.vmlinux}};
-    OutputFile file(cmd.html, inputs, "--html");
-    ProgressLine progress;
-    const std::string title = fmt::format(
-        "powner top: {} (Linux {})",
-        cmd.dump.vmcore.empty() ? "the running kernel" : cmd.dump.vmcore, engine.model().release);
-    const std::string page =
-        top_html(engine, opened.types->types(), cmd, title, result.notes,
-                 [&](uint64_t done, uint64_t total) { progress.update(done, total); });
-    if (std::fwrite(page.data(), 1, page.size(), file.stream()) != page.size())
+  const TopResult& result = answer.result;
+  if (file) {
+    const std::string& page = answer.html;
+    if (std::fwrite(page.data(), 1, page.size(), file->stream()) != page.size())
       throw Error(Status::Unreadable,
                   fmt::format("writing {}: {}", cmd.html, std::strerror(errno)));
-    file.commit();
+    file->commit();
   }
   const std::string text = top_text(cmd, result);
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)

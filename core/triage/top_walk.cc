@@ -32,7 +32,7 @@ struct TopContext {
   const KernelModel& model;
   StackDepot& depot;
   MemcgLines& memcg;
-  const TopQuery& query;
+  const TopSelection& select;
   uint64_t crash_ns;
 };
 
@@ -63,47 +63,21 @@ struct StackInfo {
   bool vmalloc = false;             // through __vmalloc_node_range
 };
 
-class TopChunk final : public ChunkWork {
+// What a chunk's records are named by, looked up once per chunk: their stacks and memcgs,
+// shared by every key the walk totals.
+class RecordFacts {
 public:
-  explicit TopChunk(const TopContext& ctx) : ctx_(ctx) {}
+  explicit RecordFacts(const TopContext& context) : ctx(context) {}
 
-  void record(const PageRecord& rec) override {
-    const uint64_t pages = uint64_t{1} << rec.order;
-    total_pages += pages;
-    total_records++;
-    newest_ts = std::max(newest_ts, rec.ts_nsec);
-    if (!selected(rec)) return;
-    selected_pages += pages;
-    selected_records++;
-    TopTable::Totals* group = group_of(rec);
-    if (!group) return;
-    // A task's records come in runs (its pages side by side): count them without a lookup.
-    if (group == last_group_ && rec.tgid == last_tgid_ && rec.comm == last_comm_) {
-      group->pages += pages;
-      group->records++;
-      *last_task_ += pages;
-      return;
-    }
-    last_task_ = &TopTable::add(*group, rec.tgid, rec.comm, pages);
-    last_group_ = group;
-    last_tgid_ = rec.tgid;
-    last_comm_ = rec.comm;
-  }
-
-  TopTable table;
-  uint64_t total_pages = 0, total_records = 0, selected_pages = 0, selected_records = 0;
-  uint64_t newest_ts = 0;
-
-private:
   uint64_t age(const PageRecord& rec) const {
-    return ctx_.crash_ns > rec.ts_nsec ? ctx_.crash_ns - rec.ts_nsec : 0;
+    return ctx.crash_ns > rec.ts_nsec ? ctx.crash_ns - rec.ts_nsec : 0;
   }
 
   const StackInfo& stack(uint32_t handle) {
     auto [it, inserted] = stacks_.try_emplace(handle);
     if (inserted) {
       bool bad = false, unavailable = false;
-      const std::string& text = ctx_.depot.text(handle, &bad, &unavailable);
+      const std::string& text = ctx.depot.text(handle, &bad, &unavailable);
       if (unavailable)
         placeholder::append_stack(it->second.text, handle);
       else
@@ -121,12 +95,12 @@ private:
 
   const MemcgName& memcg(const PageRecord& rec) {
     auto [it, inserted] = memcgs_.try_emplace(RawKey{rec.memcg_data, rec.page_is_tail});
-    if (inserted) it->second = memcg_name(ctx_.memcg.describe(rec.memcg_data, rec.page_is_tail));
+    if (inserted) it->second = memcg_name(ctx.memcg.describe(rec.memcg_data, rec.page_is_tail));
     return it->second;
   }
 
   bool selected(const PageRecord& rec) {
-    const TopSelection& s = ctx_.query.select;
+    const TopSelection& s = ctx.select;
     if (s.pid && rec.pid != *s.pid) return false;
     if (s.tgid && rec.tgid != *s.tgid) return false;
     if (s.comm && rec.comm != *s.comm) return false;
@@ -144,8 +118,39 @@ private:
     return true;
   }
 
+  const TopContext& ctx;
+
+private:
+  std::unordered_map<uint32_t, StackInfo> stacks_;
+  std::unordered_map<RawKey, MemcgName, RawHash> memcgs_;
+};
+
+// One key's groups in a chunk.
+class KeyGroups {
+public:
+  KeyGroups(TopKey by, RecordFacts& facts) : by_(by), facts_(facts) {}
+
+  void add(const PageRecord& rec, uint64_t pages) {
+    TopTable::Totals* group = group_of(rec);
+    if (!group) return;
+    // A task's records come in runs (its pages side by side): count them without a lookup.
+    if (group == last_group_ && rec.tgid == last_tgid_ && rec.comm == last_comm_) {
+      group->pages += pages;
+      group->records++;
+      *last_task_ += pages;
+      return;
+    }
+    last_task_ = &TopTable::add(*group, rec.tgid, rec.comm, pages);
+    last_group_ = group;
+    last_tgid_ = rec.tgid;
+    last_comm_ = rec.comm;
+  }
+
+  TopTable table;
+
+private:
   RawKey raw_key(const PageRecord& rec) {
-    switch (ctx_.query.by) {
+    switch (by_) {
     case TopKey::Stack:
     case TopKey::Module:
       return {rec.handle, 0};
@@ -158,15 +163,16 @@ private:
     case TopKey::Gfp:
       return {rec.gfp_mask, 0};
     case TopKey::Migratetype:
-      return {static_cast<uint64_t>(gfp_migratetype(ctx_.model, rec.gfp_mask)), 0};
+      return {static_cast<uint64_t>(gfp_migratetype(facts_.ctx.model, rec.gfp_mask)), 0};
     case TopKey::Node:
       return {static_cast<uint32_t>(rec.nid), 0};
     case TopKey::Age:
-      return {age_bucket(age(rec)), 0};
+      return {age_bucket(facts_.age(rec)), 0};
     case TopKey::Allocator: {
       // The stack is looked at only when the page itself does not answer.
-      PageAllocator a = page_allocator(ctx_.model, rec, false);
-      if (a != PageAllocator::Slab && a != PageAllocator::PageTable && stack(rec.handle).vmalloc)
+      PageAllocator a = page_allocator(facts_.ctx.model, rec, false);
+      if (a != PageAllocator::Slab && a != PageAllocator::PageTable &&
+          facts_.stack(rec.handle).vmalloc)
         a = PageAllocator::Vmalloc;
       return {static_cast<uint64_t>(a), 0};
     }
@@ -182,14 +188,14 @@ private:
     if (!inserted) return it->second;
     std::string key;
     std::vector<KeyField> fields;
-    const KernelModel& m = ctx_.model;
-    switch (ctx_.query.by) {
+    const KernelModel& m = facts_.ctx.model;
+    switch (by_) {
     case TopKey::Stack:
-      key = stack(rec.handle).text;
+      key = facts_.stack(rec.handle).text;
       fields = {{"stack", key}};
       break;
     case TopKey::Module: {
-      const auto& mods = stack(rec.handle).modules;
+      const auto& mods = facts_.stack(rec.handle).modules;
       if (mods.empty()) return nullptr;
       key = mods.front(); // the module nearest the allocation
       fields = {{"module", key}};
@@ -200,7 +206,7 @@ private:
       fields = {{"tgid", int64_t{rec.tgid}}}; // comm and exited: once all tasks are counted
       break;
     case TopKey::Memcg: {
-      const MemcgName& name = memcg(rec);
+      const MemcgName& name = facts_.memcg(rec);
       key = name.key;
       fields = {{"memcg", name.name.empty() ? name.key : name.name}, {"offline", name.offline}};
       break;
@@ -240,29 +246,43 @@ private:
     return it->second;
   }
 
-  const TopContext& ctx_;
+  TopKey by_;
+  RecordFacts& facts_;
   std::unordered_map<RawKey, TopTable::Totals*, RawHash> groups_;
-  std::unordered_map<uint32_t, StackInfo> stacks_;
-  std::unordered_map<RawKey, MemcgName, RawHash> memcgs_;
   TopTable::Totals* last_group_ = nullptr;
   int32_t last_tgid_ = 0;
   std::string last_comm_;
   uint64_t* last_task_ = nullptr;
 };
 
-// What this kernel's struct page_owner cannot answer.
-void check_fields(const KernelModel& m, const TopQuery& q) {
-  const TopSelection& s = q.select;
-  auto refuse = [&](std::string_view what) {
-    throw Error(Status::Usage,
-                fmt::format("Linux {}'s page_owner records have no {}", m.release, what));
-  };
-  if (!m.po.tgid && (q.by == TopKey::Tgid || s.tgid)) refuse("tgid");
-  if (!m.po.pid && s.pid) refuse("pid");
-  if (!m.po.comm && s.comm) refuse("comm");
-  if (!m.po.ts_nsec && (q.by == TopKey::Age || s.needs_time())) refuse("timestamps");
-  if (!m.memcg.present && (q.by == TopKey::Memcg || s.memcg)) refuse("memcg lines");
-}
+// A chunk's records totalled by every key of the walk at once.
+class TopChunk final : public ChunkWork {
+public:
+  TopChunk(const TopContext& ctx, const std::vector<TopKey>& keys) : facts_(ctx) {
+    groups.reserve(keys.size());
+    for (TopKey key : keys)
+      groups.emplace_back(key, facts_);
+  }
+
+  void record(const PageRecord& rec) override {
+    const uint64_t pages = uint64_t{1} << rec.order;
+    total_pages += pages;
+    total_records++;
+    newest_ts = std::max(newest_ts, rec.ts_nsec);
+    if (!facts_.selected(rec)) return;
+    selected_pages += pages;
+    selected_records++;
+    for (KeyGroups& g : groups)
+      g.add(rec, pages);
+  }
+
+  std::vector<KeyGroups> groups; // in the order of the walk's keys
+  uint64_t total_pages = 0, total_records = 0, selected_pages = 0, selected_records = 0;
+  uint64_t newest_ts = 0;
+
+private:
+  RecordFacts facts_;
+};
 
 // The newest record's timestamp: a walk of its own, when the crash's clock is needed before
 // the grouping walk and the runqueues could not give it.
@@ -281,65 +301,91 @@ uint64_t newest_record_ts(Engine& engine, const Filter& all) {
 
 } // namespace
 
+void check_top_query(const KernelModel& m, const TopQuery& q) {
+  const TopSelection& s = q.select;
+  auto refuse = [&](std::string_view what) {
+    throw Error(Status::Usage,
+                fmt::format("Linux {}'s page_owner records have no {}", m.release, what));
+  };
+  if (!m.po.tgid && (q.by == TopKey::Tgid || s.tgid)) refuse("tgid");
+  if (!m.po.pid && s.pid) refuse("pid");
+  if (!m.po.comm && s.comm) refuse("comm");
+  if (!m.po.ts_nsec && (q.by == TopKey::Age || s.needs_time())) refuse("timestamps");
+  if (!m.memcg.present && (q.by == TopKey::Memcg || s.memcg)) refuse("memcg lines");
+}
+
 TopResult run_top(Engine& engine, Types& types, const TopQuery& query, const Progress& progress) {
+  return std::move(run_top(engine, types, query.select, {query.by}, progress).front());
+}
+
+std::vector<TopResult> run_top(Engine& engine, Types& types, const TopSelection& select,
+                               const std::vector<TopKey>& keys, const Progress& progress) {
   const KernelModel& m = engine.model();
-  check_fields(m, query);
-  TopResult result;
-  result.by = query.by;
-  result.page_size = m.page_size;
+  bool needs_time = select.needs_time();
+  for (TopKey key : keys) {
+    check_top_query(m, TopQuery{key, select});
+    needs_time = needs_time || key == TopKey::Age;
+  }
+  TopResult first; // what every key's result shares
+  first.page_size = m.page_size;
   const Filter all; // every record, as the page_owner file has them
   std::string why;
   if (auto ns = runqueues_clock(engine.memory(), types, engine.symbols(), why)) {
-    result.clock.ns = *ns;
+    first.clock.ns = *ns;
   } else {
-    result.clock.source = CrashClock::Source::NewestRecord;
-    result.clock.why = why;
-    if (m.po.ts_nsec && (query.by == TopKey::Age || query.select.needs_time()))
-      result.clock.ns = newest_record_ts(engine, all);
+    first.clock.source = CrashClock::Source::NewestRecord;
+    first.clock.why = why;
+    if (m.po.ts_nsec && needs_time) first.clock.ns = newest_record_ts(engine, all);
   }
   std::optional<LiveTasks> live;
   if (m.po.tgid) {
     std::string tasks_why;
     live = read_live_tasks(engine.memory(), types, engine.symbols(), tasks_why);
-    if (!live) result.notes.push_back("exited tasks not marked: " + tasks_why);
+    if (!live) first.notes.push_back("exited tasks not marked: " + tasks_why);
   }
-  result.exited_known = live.has_value();
+  first.exited_known = live.has_value();
 
-  const TopContext ctx{m, engine.depot(), engine.memcg_lines(), query, result.clock.ns};
-  TopTable table;
+  const TopContext ctx{m, engine.depot(), engine.memcg_lines(), select, first.clock.ns};
+  std::vector<TopTable> tables(keys.size());
   uint64_t newest = 0;
   ParallelWalk walk(engine.memory(), m, engine.walk_threads());
   walk.run(
-      all, [&] { return std::make_unique<TopChunk>(ctx); },
+      all, [&] { return std::make_unique<TopChunk>(ctx, keys); },
       [&](ChunkWork& work) {
         auto& chunk = static_cast<TopChunk&>(work);
-        table.merge(std::move(chunk.table));
-        result.total_pages += chunk.total_pages;
-        result.total_records += chunk.total_records;
-        result.selected_pages += chunk.selected_pages;
-        result.selected_records += chunk.selected_records;
+        for (size_t i = 0; i < keys.size(); i++)
+          tables[i].merge(std::move(chunk.groups[i].table));
+        first.total_pages += chunk.total_pages;
+        first.total_records += chunk.total_records;
+        first.selected_pages += chunk.selected_pages;
+        first.selected_records += chunk.selected_records;
         newest = std::max(newest, chunk.newest_ts);
       },
       progress);
   engine.add_skipped(walk.skipped());
-  if (result.clock.source == CrashClock::Source::NewestRecord) {
-    result.clock.ns = newest;
+  if (first.clock.source == CrashClock::Source::NewestRecord) {
+    first.clock.ns = newest;
     if (m.po.ts_nsec)
-      result.notes.push_back(
-          fmt::format("crash time taken from the newest record ({})", result.clock.why));
+      first.notes.push_back(
+          fmt::format("crash time taken from the newest record ({})", first.clock.why));
   }
 
   auto exited = [&](int32_t tgid) { return live && !live->tgids.contains(tgid); };
-  result.groups = table.groups(exited);
-  if (query.by == TopKey::Tgid)
-    for (TopGroup& g : result.groups) {
-      // A thread group's name: its largest task's comm (threads may name themselves apart).
-      const std::string comm = g.top_tasks.empty() ? "" : g.top_tasks.front().comm;
-      const auto tgid = static_cast<int32_t>(std::get<int64_t>(g.fields.front().value));
-      g.fields.push_back({"comm", comm});
-      g.fields.push_back({"exited", exited(tgid)});
-    }
-  return result;
+  std::vector<TopResult> results;
+  for (size_t i = 0; i < keys.size(); i++) {
+    TopResult& result = results.emplace_back(first);
+    result.by = keys[i];
+    result.groups = tables[i].groups(exited);
+    if (keys[i] == TopKey::Tgid)
+      for (TopGroup& g : result.groups) {
+        // A thread group's name: its largest task's comm (threads may name themselves apart).
+        const std::string comm = g.top_tasks.empty() ? "" : g.top_tasks.front().comm;
+        const auto tgid = static_cast<int32_t>(std::get<int64_t>(g.fields.front().value));
+        g.fields.push_back({"comm", comm});
+        g.fields.push_back({"exited", exited(tgid)});
+      }
+  }
+  return results;
 }
 
 } // namespace powner

@@ -252,13 +252,14 @@ Outcome run_top(const std::vector<std::string>& args) {
   }
   const TopCommand& cmd = parsed.command;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
-  TopResult result = powner::run_top(*engine, session->types, cmd.query, check_interrupt);
+  const char* dump = powner_crash_dumpfile();
+  const std::string title =
+      fmt::format("powner top: {} (Linux {})", dump ? dump : "crash", engine->model().release);
+  const TopAnswer answer = run_top_command(*engine, session->types, cmd, title, check_interrupt);
+  const TopResult& result = answer.result;
   if (!cmd.html.empty()) {
     Output page(cmd.html);
-    const char* dump = powner_crash_dumpfile();
-    const std::string title =
-        fmt::format("powner top: {} (Linux {})", dump ? dump : "crash", engine->model().release);
-    page.write(top_html(*engine, session->types, cmd, title, result.notes, check_interrupt));
+    page.write(answer.html);
     page.finish();
   }
   Output out("");

@@ -37,10 +37,15 @@ ParsedTopCommand parse_top_command(const std::vector<std::string>& args,
 // The answer in the form the command line asks for (table, --json or --folded).
 std::string top_text(const TopCommand& cmd, const TopResult& result);
 
-// The --html page: the selection totalled by stack, memcg, node and tgid (the keys this
-// kernel's records answer), as one self-contained page. notes gets what was left out.
-std::string top_html(Engine& engine, Types& types, const TopCommand& cmd, const std::string& title,
-                     std::vector<std::string>& notes, const Progress& progress = {});
+// What the command answers, from one walk: the selection totalled by its key and, with --html,
+// the page of the selection totalled by stack, memcg, node and tgid (the keys this kernel's
+// records answer; the result's notes say which were left out), titled title.
+struct TopAnswer {
+  TopResult result;
+  std::string html; // "" without --html
+};
+TopAnswer run_top_command(Engine& engine, Types& types, const TopCommand& cmd,
+                          const std::string& title, const Progress& progress = {});
 
 // Parses, runs, prints (standard output; errors, warnings and notes on standard error, progress
 // there when it is a terminal). Returns the exit status.

@@ -30,8 +30,14 @@ struct TopResult {
 };
 
 // Throws Error(Usage) for a key or selection this kernel's records cannot answer (tgids, comms
-// and timestamps came in 5.11 and 5.18), and what the walk throws.
+// and timestamps came in 5.11 and 5.18).
+void check_top_query(const KernelModel& model, const TopQuery& query);
+
+// check_top_query()'s errors, and what the walk throws.
 TopResult run_top(Engine& engine, Types& types, const TopQuery& query,
                   const Progress& progress = {});
+// Several keys over the same selection in one walk: a result per key, in their order.
+std::vector<TopResult> run_top(Engine& engine, Types& types, const TopSelection& select,
+                               const std::vector<TopKey>& keys, const Progress& progress = {});
 
 } // namespace powner
