@@ -316,8 +316,14 @@ std::optional<MemberInfo> CrashTypes::member_by_expression(std::string_view type
 std::optional<int64_t> CrashTypes::enumerator(std::string_view name) {
   if (auto it = enumerators_.find(name); it != enumerators_.end()) return it->second;
   std::optional<int64_t> value;
-  int64_t v = 0;
-  if (is_name(name, "") && powner_crash_enumerator(std::string(name).c_str(), &v)) value = v;
+  if (is_name(name, "")) {
+    // gdb's ptype of an enumerator lists its enum with the values: one cheap request, where
+    // crash's enumerator_value() first looks the name up as a struct's.
+    auto text = gdb("ptype " + std::string(name));
+    if (text) value = parse_enumerator(*text, name);
+    int64_t v = 0;
+    if (text && !value && powner_crash_enumerator(std::string(name).c_str(), &v)) value = v;
+  }
   enumerators_.emplace(std::string(name), value);
   return value;
 }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // powner::Types answered by crash: addresses from crash's symbol table (KASLR applied), sizes,
-// offsets and kinds from its embedded gdb, enumerators from crash's enumerator_value(). A struct's
-// members come from its "ptype /o" (every member's offset and size, anonymous structs and unions
-// and nested named members included, bitfields to the bit), asked once per struct: each name of a
-// struct in a gdb command costs milliseconds. What that text leaves open, gdb answers on C
-// expressions on a null pointer, without touching memory ("&$p->page_type", "sizeof($p->flags)",
-// "whatis $p->usage" with $p = (struct page *)0), as C finds members. Sizes of types come from
-// the type, not a value (gdb drops a struct's tail padding when it sizes a value whose struct
-// ends in a flexible array). Answers, misses included, are cached for the session (a crash
-// session reads one dump).
+// offsets, kinds and enumerators from its embedded gdb. A struct's members come from its
+// "ptype /o" (every member's offset and size, anonymous structs and unions and nested named
+// members included, bitfields to the bit), asked once per struct: each name of a struct in a gdb
+// command costs milliseconds. What that text leaves open, gdb answers on C expressions on a null
+// pointer, without touching memory ("&$p->page_type", "sizeof($p->flags)", "whatis $p->usage"
+// with $p = (struct page *)0), as C finds members. Sizes of types come from the type, not a value
+// (gdb drops a struct's tail padding when it sizes a value whose struct ends in a flexible
+// array). Answers, misses included, are cached for the session (a crash session reads one dump).
 #pragma once
 
 #include "gdb_text.h"

@@ -249,6 +249,38 @@ std::optional<std::string_view> typedef_name(std::string_view type) {
   return name;
 }
 
+std::optional<int64_t> parse_enumerator(std::string_view text, std::string_view name) {
+  text = trim(text);
+  if (!starts_with(text, "type = ")) return std::nullopt;
+  size_t open = text.find('{');
+  size_t close = text.rfind('}');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+    return std::nullopt;
+  auto head = words(text.substr(7, open - 7));
+  bool is_enum = false;
+  for (auto w : head) {
+    if (w == "enum") is_enum = true;
+  }
+  if (!is_enum) return std::nullopt;
+  std::string_view list = text.substr(open + 1, close - open - 1);
+  int64_t value = 0;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = trim(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq != std::string_view::npos) {
+      std::string_view v = trim(item.substr(eq + 1));
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+      if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+      item = trim(item.substr(0, eq));
+    }
+    if (item == name) return value;
+    ++value;
+  }
+  return std::nullopt;
+}
+
 const LayoutMember* Layout::find(std::string_view path) const {
   for (const auto& m : members) {
     if (m.path == path) return &m;

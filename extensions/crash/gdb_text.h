@@ -48,6 +48,10 @@ struct Layout {
 };
 std::optional<Layout> parse_layout(std::string_view text);
 
+// The value of enumerator name from gdb's ptype of it: "type = enum pagetype {PGTY_buddy = 240,
+// PGTY_offline, ...}" (gdb writes a value only where it does not follow from the one before).
+std::optional<int64_t> parse_enumerator(std::string_view text, std::string_view name);
+
 // s without leading and trailing blanks and newlines.
 std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The crash extension reads gdb's ptype texts for kinds and struct layouts: what it makes of the
-// texts crash's gdb prints.
+// The crash extension reads gdb's ptype texts for kinds, struct layouts and enumerators: what it
+// makes of the texts crash's gdb prints.
 #include "gdb_text.h"
 
 #include <gtest/gtest.h>
@@ -284,6 +284,29 @@ TEST(TypedefName, BareNamesOnly) {
   EXPECT_FALSE(typedef_name("u32 *"));
   EXPECT_FALSE(typedef_name("u8 [4]"));
   EXPECT_FALSE(typedef_name("enum {ONE, TWO}"));
+}
+
+TEST(ParseEnumerator, ValuesGdbLeavesOut) {
+  constexpr const char* kPagetype =
+      "type = enum pagetype {PGTY_buddy = 240, PGTY_offline, PGTY_table, PGTY_guard, "
+      "PGTY_hugetlb, PGTY_slab, PGTY_zsmalloc, PGTY_unaccepted, PGTY_large_kmalloc, "
+      "PGTY_mapcount_underflow = 255}\n";
+  EXPECT_EQ(parse_enumerator(kPagetype, "PGTY_buddy"), 240);
+  EXPECT_EQ(parse_enumerator(kPagetype, "PGTY_slab"), 245);
+  EXPECT_EQ(parse_enumerator(kPagetype, "PGTY_mapcount_underflow"), 255);
+  EXPECT_FALSE(parse_enumerator(kPagetype, "PGTY"));
+  constexpr const char* kNodeStates =
+      "type = enum node_states {N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY, N_HIGH_MEMORY = 2, "
+      "N_MEMORY, N_CPU, N_GENERIC_INITIATOR, NR_NODE_STATES}\n";
+  EXPECT_EQ(parse_enumerator(kNodeStates, "N_POSSIBLE"), 0);
+  EXPECT_EQ(parse_enumerator(kNodeStates, "N_MEMORY"), 3);
+  EXPECT_EQ(parse_enumerator("type = enum {SECTION_MARKED_PRESENT_BIT, SECTION_HAS_MEM_MAP_BIT, "
+                             "SECTION_IS_ONLINE_BIT}\n",
+                             "SECTION_IS_ONLINE_BIT"),
+            2);
+  EXPECT_EQ(parse_enumerator("type = enum e {A = -2, B}\n", "B"), -1);
+  EXPECT_FALSE(parse_enumerator("type = int\n", "x"));
+  EXPECT_FALSE(parse_enumerator("type = struct s {\n    int a;\n}\n", "a"));
 }
 
 } // namespace
