@@ -57,15 +57,47 @@ std::optional<uint64_t> CrashTypes::number(const std::string& expression) {
   return n->front();
 }
 
-std::optional<TypeShape> CrashTypes::shape_of(const std::string& expression) {
-  auto text = gdb("ptype " + expression);
+// A type gdb printed without a name: typedef names stand for the type they name, as ptype would
+// print it (whatis and "ptype /o" keep them).
+std::optional<TypeShape> CrashTypes::shape_of_type(std::string_view type) {
+  auto name = typedef_name(type);
+  if (!name) return parse_ptype("type = " + std::string(type));
+  if (auto it = typedefs_.find(*name); it != typedefs_.end()) return it->second;
+  std::optional<TypeShape> shape;
+  if (auto text = gdb("ptype " + std::string(*name))) shape = parse_ptype(*text);
+  typedefs_.emplace(std::string(*name), shape);
+  return shape;
+}
+
+// The type of expression as declared: whatis, not ptype, which would print the whole body of a
+// struct a pointer points to, resolving every type in it.
+std::optional<CrashTypes::Declared> CrashTypes::declared_type(const std::string& expression) {
+  auto text = gdb("whatis " + expression);
   if (!text) return std::nullopt;
-  return parse_ptype(*text);
+  std::string_view type = trim(*text);
+  if (!starts_with(type, "type = ")) return std::nullopt;
+  type.remove_prefix(7);
+  auto shape = shape_of_type(type);
+  if (!shape) return std::nullopt;
+  return Declared{std::string(type), *shape};
+}
+
+// A struct's or union's "ptype /o", parsed once. One request for the whole type: naming a struct
+// in an expression costs gdb milliseconds (it looks the name up among the source file names too).
+const Layout* CrashTypes::layout_of(const std::string& type) {
+  auto it = layouts_.find(type);
+  if (it == layouts_.end()) {
+    std::optional<Layout> layout;
+    if (auto text = gdb("ptype /o " + type)) layout = parse_layout(*text);
+    it = layouts_.emplace(type, std::move(layout)).first;
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 // The address (when asked for) and sizes of what expression denotes, of the given shape.
-std::optional<CrashTypes::Measured> CrashTypes::measure(const std::string& expression,
-                                                        const TypeShape& shape, bool address) {
+std::optional<CrashTypes::Measured>
+CrashTypes::measure(const std::string& expression, const Declared& declared_type, bool address) {
+  const TypeShape& shape = declared_type.shape;
   std::vector<std::string> values;
   if (address) values.push_back("&" + expression);
   values.push_back("sizeof(" + expression + ")");
@@ -91,11 +123,8 @@ std::optional<CrashTypes::Measured> CrashTypes::measure(const std::string& expre
   // for a 1216-byte struct mem_cgroup); the debug info's size is the type's, by its name.
   if (shape.kind != TypeKind::Struct && shape.kind != TypeKind::Union && !element && !pointee)
     return m;
-  auto text = gdb("whatis " + expression);
-  if (!text) return m;
-  std::string_view declared = trim(*text);
-  if (!starts_with(declared, "type = ") || declared.find('{') != std::string_view::npos) return m;
-  declared.remove_prefix(7);
+  std::string_view declared = declared_type.type;
+  if (declared.find('{') != std::string_view::npos) return m;
   size_t decl = declared.find_first_of("*([");
   std::string_view head = trim(declared.substr(0, decl));
   std::string_view tail =
@@ -138,8 +167,12 @@ std::optional<uint64_t> CrashTypes::size_of(std::string_view type) {
   if (!type.empty() && type.back() == '*') {
     size = number("sizeof(void *)");
   } else if (is_name(type, " ")) {
-    // A type's size, not a value's: the debug info's, tail padding included.
-    size = number("sizeof(" + std::string(type) + ")");
+    // A type's size, not a value's: the debug info's, tail padding included. A struct's layout
+    // has it, and is wanted for its members anyway.
+    const Layout* layout = nullptr;
+    if (starts_with(type, "struct ") || starts_with(type, "union "))
+      layout = layout_of(std::string(type));
+    size = layout ? layout->size : number("sizeof(" + std::string(type) + ")");
     if (size == 0) size.reset(); // declared, never defined
   }
   sizes_.emplace(std::string(type), size);
@@ -155,12 +188,98 @@ std::optional<MemberInfo> CrashTypes::member(std::string_view type, std::string_
 }
 
 std::optional<MemberInfo> CrashTypes::resolve_member(std::string_view type, std::string_view path) {
-  if (!is_name(path, ".") || path.front() == '.' || path.back() == '.') return std::nullopt;
+  if (!is_name(path, ".") || path.front() == '.' || path.back() == '.' || !is_name(type, " "))
+    return std::nullopt;
+  if (const Layout* layout = layout_of(std::string(type))) {
+    if (const LayoutMember* m = layout->find(path)) {
+      if (auto info = member_in_layout(*m)) return info;
+    } else if (!layout->find(path.substr(0, path.find('.')))) {
+      return std::nullopt; // no such member
+    }
+  }
+  return member_by_expression(type, path);
+}
+
+// Bitfields as the DWARF reader reports them: the storage unit aligned to its size within the
+// struct or union holding the field, when the field fits in one; bit_offset from that unit's
+// least significant bit. bit counts from the start of the holder.
+MemberInfo CrashTypes::bitfield(uint64_t holder, uint64_t bit, uint64_t storage, uint32_t width,
+                                TypeKind kind) {
+  uint64_t unit_bits = storage * 8;
+  uint64_t unit_start = bit / unit_bits * unit_bits;
+  if (bit - unit_start + width > unit_bits) unit_start = bit / 8 * 8;
+  MemberInfo info;
+  info.offset = holder + unit_start / 8;
+  info.size = storage;
+  info.bit_offset = static_cast<uint32_t>(bit - unit_start);
+  info.bit_size = width;
+  info.kind = kind;
+  return info;
+}
+
+// A member as its struct's layout gives it; nothing when only the questions on expressions tell
+// it as they always did (an array of unknown length, a pointee behind a typedef or in parentheses).
+std::optional<MemberInfo> CrashTypes::member_in_layout(const LayoutMember& m) {
+  auto shape = shape_of_type(m.type);
+  if (!shape) return std::nullopt;
+  if (m.width) {
+    if (shape->kind != TypeKind::Integer && shape->kind != TypeKind::Enum) return std::nullopt;
+    return bitfield(m.holder, m.bit - m.holder * 8, m.size, m.width, shape->kind);
+  }
+  MemberInfo info;
+  info.offset = m.offset;
+  info.size = m.size;
+  info.kind = shape->kind;
+  if (shape->kind == TypeKind::Array) {
+    // The first bound is the member's length: "u8 [4][2]" holds 4 elements of "u8 [2]". An
+    // array of none ("[0]", "[]") has its elements' size from their type.
+    size_t open = m.type.find('[');
+    size_t close = m.type.find(']', open);
+    if (close == std::string::npos) return std::nullopt;
+    std::string_view bound = std::string_view(m.type).substr(open + 1, close - open - 1);
+    auto length = bound.empty() ? std::optional<uint64_t>(0) : parse_u64(bound);
+    if (!length) return std::nullopt;
+    if (*length == 0) {
+      auto element = size_of(m.type.substr(0, open) + m.type.substr(close + 1));
+      if (m.size != 0 || !element) return std::nullopt;
+      info.element_size = *element;
+    } else {
+      if (m.size % *length != 0) return std::nullopt;
+      info.array_length = *length;
+      info.element_size = m.size / *length;
+    }
+  } else if (shape->kind == TypeKind::Pointer && shape->pointee_sized) {
+    // "T *" points to a T, sized as a type; "T **" to a pointer.
+    size_t star = m.type.find('*');
+    if (star == std::string::npos || m.type.find_first_of("([") != std::string::npos)
+      return std::nullopt;
+    std::string_view head = trim(std::string_view(m.type).substr(0, star));
+    std::string_view stars = trim(std::string_view(m.type).substr(star));
+    for (std::string_view q : {"const ", "volatile "}) {
+      if (starts_with(head, q)) head = trim(head.substr(q.size()));
+    }
+    std::optional<uint64_t> pointee;
+    if (stars == "*")
+      pointee = size_of(head);
+    else if (stars.find_first_not_of('*') == std::string_view::npos)
+      pointee = size_of("void *");
+    if (!pointee) return std::nullopt;
+    info.element_size = *pointee;
+  }
+  return info;
+}
+
+// A member from gdb's answers on an expression, "$p->css.cgroup" with $p a null pointer to type:
+// for members the layout leaves out (paths through typedef'd structs) or a type with no layout
+// (gdb prints none for a struct whose size depends on its contents).
+std::optional<MemberInfo> CrashTypes::member_by_expression(std::string_view type,
+                                                           std::string_view path) {
   auto object = null_pointer_to(type);
   if (!object) return std::nullopt;
   const std::string expression = *object + "->" + std::string(path);
-  auto shape = shape_of(expression);
-  if (!shape) return std::nullopt; // no such member
+  auto declared = declared_type(expression);
+  if (!declared) return std::nullopt; // no such member
+  const TypeKind kind = declared->shape.kind;
 
   // The type that holds the last member, for a bitfield's place ("ptype /o"): gdb gives
   // bitfields an address, the byte holding their first bit.
@@ -169,14 +288,13 @@ std::optional<MemberInfo> CrashTypes::resolve_member(std::string_view type, std:
                            ? "*" + *object
                            : *object + "->" + std::string(path.substr(0, dot));
   std::string_view leaf = dot == std::string_view::npos ? path : path.substr(dot + 1);
-  std::optional<BitfieldPlace> place;
-  if (shape->kind == TypeKind::Integer || shape->kind == TypeKind::Enum) {
-    auto& layout = layouts_[holder];
-    if (!layout) layout = gdb("ptype /o " + holder).value_or("");
-    place = parse_ptype_offsets(*layout, leaf);
+  const LayoutMember* place = nullptr;
+  if (kind == TypeKind::Integer || kind == TypeKind::Enum) {
+    if (const Layout* layout = layout_of(holder)) place = layout->find(leaf);
+    if (place && !place->width) place = nullptr;
   }
   if (!place) {
-    auto m = measure(expression, *shape, true);
+    auto m = measure(expression, *declared, true);
     if (!m) return std::nullopt;
     MemberInfo info;
     info.offset = *m->address;
@@ -192,25 +310,20 @@ std::optional<MemberInfo> CrashTypes::resolve_member(std::string_view type, std:
     if (!at) return std::nullopt;
     base = *at;
   }
-  // As the DWARF reader reports it: the storage unit aligned to its size when the field fits
-  // in one, bit_offset from that unit's least significant bit.
-  uint64_t unit_bits = place->storage * 8;
-  uint64_t unit_start = place->bit / unit_bits * unit_bits;
-  if (place->bit - unit_start + place->width > unit_bits) unit_start = place->bit / 8 * 8;
-  MemberInfo info;
-  info.offset = base + unit_start / 8;
-  info.size = place->storage;
-  info.bit_offset = static_cast<uint32_t>(place->bit - unit_start);
-  info.bit_size = place->width;
-  info.kind = shape->kind;
-  return info;
+  return bitfield(base, place->bit, place->size, place->width, kind);
 }
 
 std::optional<int64_t> CrashTypes::enumerator(std::string_view name) {
   if (auto it = enumerators_.find(name); it != enumerators_.end()) return it->second;
   std::optional<int64_t> value;
-  int64_t v = 0;
-  if (is_name(name, "") && powner_crash_enumerator(std::string(name).c_str(), &v)) value = v;
+  if (is_name(name, "")) {
+    // gdb's ptype of an enumerator lists its enum with the values: one cheap request, where
+    // crash's enumerator_value() first looks the name up as a struct's.
+    auto text = gdb("ptype " + std::string(name));
+    if (text) value = parse_enumerator(*text, name);
+    int64_t v = 0;
+    if (text && !value && powner_crash_enumerator(std::string(name).c_str(), &v)) value = v;
+  }
   enumerators_.emplace(std::string(name), value);
   return value;
 }
@@ -226,8 +339,8 @@ std::optional<VariableInfo> CrashTypes::variable(std::string_view name, std::str
 // A variable's facts from gdb; its address from gdb too unless the symbol table gave it.
 std::optional<VariableInfo> CrashTypes::variable_at(const std::string& expression,
                                                     std::optional<uint64_t> address) {
-  auto shape = shape_of(expression);
-  auto m = shape ? measure(expression, *shape, true) : std::nullopt;
+  auto declared = declared_type(expression);
+  auto m = declared ? measure(expression, *declared, true) : std::nullopt;
   if (!address && m) address = m->address;
   if (!address) return std::nullopt;
   VariableInfo info;
@@ -260,9 +373,9 @@ std::optional<VariableInfo> CrashTypes::resolve_variable(std::string_view name,
       file.substr(file.rfind('/') == std::string_view::npos ? 0 : file.rfind('/') + 1);
   for (std::string_view spelling : {file, base}) {
     std::string scoped = "'" + std::string(spelling) + "'::" + var;
-    auto shape = shape_of(scoped);
-    if (!shape) continue;
-    if (auto m = measure(scoped, *shape, true)) {
+    auto declared = declared_type(scoped);
+    if (!declared) continue;
+    if (auto m = measure(scoped, *declared, true)) {
       VariableInfo info;
       info.address = *m->address;
       info.kind = m->facts.kind;
@@ -276,7 +389,7 @@ std::optional<VariableInfo> CrashTypes::resolve_variable(std::string_view name,
       return std::nullopt;
     VariableInfo info;
     info.address = addresses[0];
-    if (auto m = measure(scoped, *shape, false)) {
+    if (auto m = measure(scoped, *declared, false)) {
       info.kind = m->facts.kind;
       info.size = m->facts.size;
       info.array_length = m->facts.array_length;

@@ -2,7 +2,9 @@
 #include "gdb_text.h"
 
 #include <charconv>
+#include <cstddef>
 #include <string>
+#include <utility>
 
 namespace powner::crash {
 
@@ -151,72 +153,256 @@ std::optional<TypeShape> parse_ptype(std::string_view text) {
   return TypeShape{shape->kind, shape->kind == TypeKind::Pointer && shape->pointee_sized};
 }
 
-std::optional<BitfieldPlace> parse_ptype_offsets(std::string_view text, std::string_view member) {
-  // One frame per brace level; a hit counts when every frame around it is anonymous.
+namespace {
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool is_qualifier(std::string_view w) {
+  return w == "const" || w == "volatile" || w == "restrict";
+}
+
+// The C words that make up base types: anything else gdb prints there is a typedef's name.
+bool is_type_keyword(std::string_view w) {
+  for (std::string_view k :
+       {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "float", "double", "void",
+        "struct", "union", "enum", "__int128", "_Complex", "complex"}) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// A declaration's type without its name: "unsigned long entries[64]" is "unsigned long [64]",
+// "void (*func)(struct page *)" is "void (*)(struct page *)". The name is the identifier in the
+// declarator (after any struct, union or enum body): inside the first "(*...)" of a pointer to a
+// function or an array, else before the first '[', else the last word.
+std::optional<std::pair<std::string, std::string>> split_declaration(std::string_view decl) {
+  size_t from = 0;
+  if (size_t open = decl.find('{'); open != std::string_view::npos) {
+    from = decl.find('}', open);
+    if (from == std::string_view::npos) return std::nullopt;
+  }
+  size_t name_end = std::string_view::npos;
+  size_t paren = decl.find('(', from);
+  size_t bracket = decl.find('[', from);
+  if (paren != std::string_view::npos && (bracket == std::string_view::npos || paren < bracket)) {
+    size_t i = paren + 1;
+    while (i < decl.size() && (decl[i] == '*' || decl[i] == ' '))
+      ++i;
+    name_end = i;
+    while (name_end < decl.size() && is_identifier_char(decl[name_end]))
+      ++name_end;
+  } else {
+    name_end = bracket == std::string_view::npos ? decl.size() : bracket;
+    while (name_end > from && decl[name_end - 1] == ' ')
+      --name_end;
+  }
+  size_t name_start = name_end;
+  while (name_start > from && is_identifier_char(decl[name_start - 1]))
+    --name_start;
+  if (name_start == name_end || name_start == 0) return std::nullopt;
+  std::string type(trim(decl.substr(0, name_start)));
+  std::string_view after = trim(decl.substr(name_end));
+  if (!after.empty() && after.front() == '[' && !type.empty() && is_identifier_char(type.back()))
+    type += ' ';
+  type += after;
+  return std::pair{std::string(decl.substr(name_start, name_end - name_start)), type};
+}
+
+// "/*     24: 3   |       4 */": the offset (with the bit in its byte, for a bitfield) and the
+// size; union members print no offset, as they all start where the union does.
+struct Columns {
+  std::optional<uint64_t> offset;
+  std::optional<uint64_t> bit;
+  uint64_t size = 0;
+};
+std::optional<Columns> parse_columns(std::string_view comment) {
+  Columns c;
+  size_t bar = comment.find('|');
+  std::string_view size = bar == std::string_view::npos ? comment : comment.substr(bar + 1);
+  auto n = parse_u64(size);
+  if (!n) return std::nullopt;
+  c.size = *n;
+  if (bar == std::string_view::npos) return c;
+  std::string_view where = comment.substr(0, bar);
+  size_t colon = where.find(':');
+  c.offset = parse_u64(where.substr(0, colon));
+  if (!c.offset) return std::nullopt;
+  if (colon != std::string_view::npos) {
+    c.bit = parse_u64(where.substr(colon + 1));
+    if (!c.bit || *c.bit >= 8) return std::nullopt;
+  }
+  return c;
+}
+
+} // namespace
+
+std::optional<std::string_view> typedef_name(std::string_view type) {
+  if (type.find_first_of("*[({") != std::string_view::npos) return std::nullopt;
+  std::optional<std::string_view> name;
+  for (auto w : words(trim(type))) {
+    if (is_qualifier(w)) continue;
+    if (name || is_type_keyword(w)) return std::nullopt;
+    name = w;
+  }
+  return name;
+}
+
+std::optional<int64_t> parse_enumerator(std::string_view text, std::string_view name) {
+  text = trim(text);
+  if (!starts_with(text, "type = ")) return std::nullopt;
+  size_t open = text.find('{');
+  size_t close = text.rfind('}');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+    return std::nullopt;
+  auto head = words(text.substr(7, open - 7));
+  bool is_enum = false;
+  for (auto w : head) {
+    if (w == "enum") is_enum = true;
+  }
+  if (!is_enum) return std::nullopt;
+  std::string_view list = text.substr(open + 1, close - open - 1);
+  int64_t value = 0;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = trim(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq != std::string_view::npos) {
+      std::string_view v = trim(item.substr(eq + 1));
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+      if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+      item = trim(item.substr(0, eq));
+    }
+    if (item == name) return value;
+    ++value;
+  }
+  return std::nullopt;
+}
+
+const LayoutMember* Layout::find(std::string_view path) const {
+  for (const auto& m : members) {
+    if (m.path == path) return &m;
+  }
+  return nullptr;
+}
+
+std::optional<Layout> parse_layout(std::string_view text) {
+  // One frame per brace level. A member's path and, for bitfields, its holder are known when
+  // the frames around it close: an anonymous one passes its members up as they are, a named one
+  // prefixes them with its name.
   struct Frame {
-    std::optional<BitfieldPlace> hit;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    std::string type; // "struct list_head", "union"
+    size_t first = 0; // its members' start in members
   };
   std::vector<Frame> frames;
-  std::optional<BitfieldPlace> top;
-  while (!text.empty()) {
+  std::vector<LayoutMember> members;
+  std::vector<bool> held; // whether members[i].holder is known
+  Layout layout;
+  bool closed = false;
+  while (!text.empty() && !closed) {
     size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
+    std::string_view line = trim(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (line.empty() || line == "<no data fields>") continue; // an empty struct's body
 
-    std::string_view comment, decl;
-    line = trim(line);
+    std::string_view comment, decl = line;
     if (starts_with(line, "/*")) {
       size_t end = line.find("*/");
-      if (end == std::string_view::npos) continue;
-      comment = line.substr(2, end - 2);
+      if (end == std::string_view::npos) return std::nullopt;
+      comment = trim(line.substr(2, end - 2));
       decl = trim(line.substr(end + 2));
-    } else {
-      decl = line;
     }
-    if (decl.empty()) continue;
-    if (decl.back() == '{') {
-      frames.push_back({});
+    if (starts_with(comment, "XXX")) continue; // a hole or padding
+    if (starts_with(comment, "total size (bytes):")) {
+      auto n = parse_u64(comment.substr(19));
+      if (!n || frames.empty()) return std::nullopt;
+      if (frames.size() == 1) layout.size = *n;
       continue;
     }
+    if (frames.empty()) { // "/* offset      |    size */  type = struct page {"
+      if (!starts_with(decl, "type = ") || decl.back() != '{') return std::nullopt;
+      frames.push_back({0, 0, std::string(trim(decl.substr(7, decl.size() - 8))), 0});
+      continue;
+    }
+    if (decl.empty()) return std::nullopt;
+
     if (decl.front() == '}') {
-      if (frames.empty()) return std::nullopt;
-      Frame done = frames.back();
+      Frame f = frames.back();
       frames.pop_back();
       std::string_view rest = trim(decl.substr(1));
-      bool anonymous = rest.empty() || rest == ";";
+      if (!rest.empty() && rest.back() == ';') rest = trim(rest.substr(0, rest.size() - 1));
       if (frames.empty()) {
-        top = done.hit;
-      } else if (anonymous && done.hit && !frames.back().hit) {
-        frames.back().hit = done.hit;
+        if (!rest.empty()) return std::nullopt;
+        closed = true;
+        continue;
       }
+      if (rest.empty()) continue; // anonymous: its members are its parent's
+      std::string type = f.type == "struct" || f.type == "union" ? f.type + " {...}" : f.type;
+      auto named = split_declaration(type + " " + std::string(rest));
+      if (!named) return std::nullopt;
+      if (named->second.find_first_of("*(") != std::string::npos) {
+        // A pointer to a struct printed in place: its members are not this type's.
+        members.resize(f.first);
+        held.resize(f.first);
+      } else {
+        for (size_t i = f.first; i < members.size(); ++i) {
+          members[i].path = named->first + "." + members[i].path;
+          if (!held[i]) members[i].holder = f.offset;
+          held[i] = true;
+        }
+      }
+      LayoutMember m;
+      m.path = named->first;
+      m.type = named->second;
+      m.offset = f.offset;
+      m.size = f.size;
+      members.insert(members.begin() + static_cast<std::ptrdiff_t>(f.first), std::move(m));
+      held.insert(held.begin() + static_cast<std::ptrdiff_t>(f.first), true);
       continue;
     }
-    // "/*      2: 1   |       4 */        u32 offset : 10;"
-    if (frames.empty() || decl.back() != ';') continue;
-    size_t colon = decl.rfind(':');
-    size_t bar = comment.find('|');
-    size_t bit_colon = comment.find(':');
-    if (colon == std::string_view::npos || bar == std::string_view::npos ||
-        bit_colon == std::string_view::npos || bit_colon > bar) {
+
+    auto columns = parse_columns(comment);
+    if (!columns) return std::nullopt;
+    uint64_t offset = columns->offset.value_or(frames.back().offset);
+    if (decl.back() == '{') {
+      frames.push_back({offset, columns->size, std::string(trim(decl.substr(0, decl.size() - 1))),
+                        members.size()});
       continue;
     }
-    std::string_view declarator = trim(decl.substr(0, colon));
-    size_t name_start = declarator.find_last_of(" *");
-    std::string_view name =
-        name_start == std::string_view::npos ? declarator : declarator.substr(name_start + 1);
-    if (name != member) continue;
-    auto byte = parse_u64(comment.substr(0, bit_colon));
-    auto bit = parse_u64(comment.substr(bit_colon + 1, bar - bit_colon - 1));
-    auto storage = parse_u64(comment.substr(bar + 1));
-    auto width = parse_u64(decl.substr(colon + 1, decl.size() - colon - 2));
-    if (!byte || !bit || !storage || !width || *bit >= 8 || *storage == 0 || *storage > 16 ||
-        *width == 0 || *width > *storage * 8 || *byte > (uint64_t{1} << 40)) {
-      continue;
+    if (decl.back() != ';') return std::nullopt;
+    decl = trim(decl.substr(0, decl.size() - 1));
+    LayoutMember m;
+    m.offset = offset;
+    m.size = columns->size;
+    if (columns->bit) { // "u32 offset : 10"
+      size_t colon = decl.rfind(':');
+      auto width =
+          colon == std::string_view::npos ? std::nullopt : parse_u64(decl.substr(colon + 1));
+      if (!width || *width == 0 || m.size == 0 || m.size > 16 || *width > m.size * 8)
+        return std::nullopt;
+      m.bit = offset * 8 + *columns->bit;
+      m.width = static_cast<uint32_t>(*width);
+      decl = trim(decl.substr(0, colon));
+    } else if (decl.find(" : ") != std::string_view::npos) {
+      return std::nullopt; // a bitfield with no place printed
     }
-    if (!frames.back().hit)
-      frames.back().hit = BitfieldPlace{*byte * 8 + *bit, *storage, static_cast<uint32_t>(*width)};
+    auto named = split_declaration(decl);
+    if (!named) return std::nullopt;
+    m.path = named->first;
+    m.type = named->second;
+    members.push_back(std::move(m));
+    held.push_back(!columns->bit);
   }
-  return top;
+  if (!closed || layout.size == 0) return std::nullopt;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (!held[i]) members[i].holder = 0;
+  }
+  layout.members = std::move(members);
+  return layout;
 }
 
 } // namespace powner::crash
