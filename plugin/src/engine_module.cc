@@ -258,14 +258,24 @@ public:
   // types: None for the kernel's own BTF, as the powner command reads it without a vmlinux:
   // btf_file (the running kernel's /sys/kernel/btf/vmlinux), or if "" the .BTF in the target's
   // memory, found through its kallsyms. frame: the Python type of a stack frame, made as
-  // frame(address, "%pS").
+  // frame(address, "%pS"). vmlinux (with types None): its DWARF, read as the powner command
+  // reads it (KernelTypes: checked against the dump, force as --force), not through drgn;
+  // warnings then has what the command would warn of.
   Target(py::object read, py::object fault, py::object types, const std::string& vmcoreinfo,
-         const std::string& dump_file, py::object frame, const std::string& btf_file)
+         const std::string& dump_file, py::object frame, const std::string& btf_file,
+         const std::string& vmlinux, bool force)
       : mem_(std::move(read), std::move(fault), open_dump(dump_file)), py_types_(std::move(types)),
         info_(vmcoreinfo), frame_(std::move(frame)) {
     mem_.prefer_file(info_);
-    if (py_types_.none()) btf_ = std::make_unique<KernelTypes>(mem_, info_, btf_file);
+    if (!py_types_.none()) return;
+    if (vmlinux.empty())
+      kernel_types_ = std::make_unique<KernelTypes>(mem_, info_, btf_file);
+    else
+      kernel_types_ =
+          std::make_unique<KernelTypes>(mem_, info_, vmlinux, force, btf_file, warnings_);
   }
+
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // Writes the page_owner file under the filter (json: its records as JSON Lines, record_json.h);
   // returns what was skipped (notes_of()). threads: the walk's workers (0: default_walk_threads()).
@@ -563,13 +573,14 @@ private:
     return *data_;
   }
 
-  Types& types() { return btf_ ? btf_->types() : py_types_; }
+  Types& types() { return kernel_types_ ? kernel_types_->types() : py_types_; }
 
   PyMemory mem_;
   PyTypes py_types_;
   VmcoreInfo info_;
   py::object frame_;
-  std::unique_ptr<KernelTypes> btf_; // the kernel's BTF, when drgn has no types
+  std::unique_ptr<KernelTypes> kernel_types_; // a vmlinux's or the kernel's BTF, not drgn's
+  std::vector<std::string> warnings_;
   std::unique_ptr<Data> data_;
 };
 
@@ -745,9 +756,11 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Target>(m, "Target", py::custom_type_setup(target_gc))
       .def(py::init<py::object, py::object, py::object, const std::string&, const std::string&,
-                    py::object, const std::string&>(),
+                    py::object, const std::string&, const std::string&, bool>(),
            py::arg("read"), py::arg("fault"), py::arg("types"), py::arg("vmcoreinfo"),
-           py::arg("dump_file"), py::arg("frame"), py::arg("btf_file") = "")
+           py::arg("dump_file"), py::arg("frame"), py::arg("btf_file") = "",
+           py::arg("vmlinux") = "", py::arg("force") = false)
+      .def_property_readonly("warnings", &Target::warnings)
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
            py::arg("exact") = false, py::arg("json") = false)

@@ -13,10 +13,10 @@ import warnings
 import drgn
 
 from powner.drgn import SkippedPagesWarning, records, set_dump_file
-from powner.drgn.__main__ import _load_vmlinux
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "damaged"))
 import damaged_matrix  # noqa: E402
+from fixture import load_vmlinux  # noqa: E402
 
 
 def main(argv):
@@ -29,7 +29,7 @@ def main(argv):
 
     prog = drgn.Program()
     prog.set_core_dump(dump)
-    _load_vmlinux(prog, fx.vmlinux)
+    load_vmlinux(prog, fx.vmlinux)
     set_dump_file(prog, dump)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -27,9 +27,8 @@ from drgn import cast
 from drgn.helpers.linux.mm import pfn_to_page
 
 from powner.drgn import SkippedPagesWarning, page_owner_of, records
-from powner.drgn.__main__ import _load_vmlinux
 
-from fixture import Failures, read_vmcoreinfo
+from fixture import Failures, load_vmlinux, read_vmcoreinfo
 
 # 5.10 prints only the order and the mask.
 HEADER = re.compile(r"Page allocated via order (\d+), mask (0x[0-9a-f]+)\(.*\)(?:, pid (-?\d+), "
@@ -221,7 +220,7 @@ def main(argv):
     vmcore = os.path.join(fixture, dump)
     prog = drgn.Program()
     prog.set_core_dump(vmcore)
-    _load_vmlinux(prog, os.path.join(fixture, "vmlinux"))
+    load_vmlinux(prog, os.path.join(fixture, "vmlinux"))
     fail = Failures()
     captures = os.path.join(fixture, "captures")
 

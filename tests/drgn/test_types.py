@@ -19,10 +19,9 @@ from drgn.helpers.linux.mm import pfn_to_page
 
 import powner.drgn as plugin
 from powner import _engine
-from powner.drgn.__main__ import _load_vmlinux
 from powner.drgn._types import DrgnTypes
 
-from fixture import read_vmcoreinfo
+from fixture import load_vmlinux, read_vmcoreinfo
 
 # Symbols the linker defines (the kallsyms tables): the DWARF reader takes their type from a
 # declaration without bounds and the symbol's size; drgn has no variable for a declaration, so
@@ -102,7 +101,7 @@ def main(argv):
     vmlinux = os.path.join(fixture, "vmlinux")
     prog = drgn.Program()
     prog.set_core_dump(vmcore)
-    _load_vmlinux(prog, vmlinux)
+    load_vmlinux(prog, vmlinux)
     vmcoreinfo = read_vmcoreinfo(vmcore)
     types = Recorder(prog)
     target = _engine.Target(prog.read, drgn.FaultError, types, vmcoreinfo, vmcore,

@@ -59,6 +59,7 @@ Status = _engine.Status
 
 _TARGET = "powner.target"
 _DUMP_FILE = "powner.dump_file"
+_VMLINUX = "powner.vmlinux"  # (path, force): a vmlinux whose DWARF powner reads, not drgn
 _LIVE_BTF = "/sys/kernel/btf/vmlinux"  # the running kernel's BTF
 
 
@@ -159,6 +160,14 @@ def set_dump_file(prog, path):
     among the files this process has open: drgn before 0.0.24 keeps the dump's VMCOREINFO to
     itself, and for a kdump-compressed file powner consults its page map before every read."""
     prog.cache[_DUMP_FILE] = os.fspath(path)
+    prog.cache.pop(_TARGET, None)
+
+
+def use_vmlinux(prog, path, force=False):
+    """Has powner read the kernel's types from this vmlinux's DWARF itself, as the powner command
+    does (checked against the dump; force as --force), where drgn has no debug info loaded: a
+    tenth of the set-up of drgn's load_debug_info(), which indexes the whole file."""
+    prog.cache[_VMLINUX] = (os.fspath(path), force)
     prog.cache.pop(_TARGET, None)
 
 
@@ -374,13 +383,16 @@ def _target(prog, no_types="drgn has no debug info for this kernel"):
         vmcoreinfo, path = _find_dump(prog)
         types = DrgnTypes(prog) if _has_debug_info(prog) else None
         btf = _LIVE_BTF if types is None and live and os.access(_LIVE_BTF, os.R_OK) else ""
+        vmlinux, force = prog.cache.get(_VMLINUX, ("", False)) if types is None else ("", False)
         try:
             target = _engine.Target(prog.read, drgn.FaultError, types, vmcoreinfo, path or "",
-                                    Frame, btf)
+                                    Frame, btf, vmlinux, force)
         except Error as e:
-            if types is not None or e.status != Status.NO_DEBUG_INFO:
+            if types is not None or vmlinux or e.status != Status.NO_DEBUG_INFO:
                 raise
             raise _error(Status.NO_DEBUG_INFO, f"{no_types}, and {e}") from None
+        for warning in target.warnings:
+            print(f"powner: warning: {warning}", file=sys.stderr)
         if not live:
             prog.cache[_TARGET] = target
     return target

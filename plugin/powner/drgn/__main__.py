@@ -11,7 +11,7 @@ import drgn
 
 from powner import _engine
 
-from . import Error, Status, _error, _target, set_dump_file
+from . import Error, Status, _error, _target, set_dump_file, use_vmlinux
 
 PROGRAM = "python3 -m powner.drgn"
 
@@ -96,12 +96,10 @@ def _strerror(e):
 
 
 def load(core, vmlinux=None, force=False):
-    """A drgn Program for the dump and its vmlinux (None: none, the engine then takes the
-    kernel's BTF), checked as the powner command checks them (powner/host/kernel_types.h)."""
-    vmcoreinfo = _engine.vmcoreinfo(core)  # the dump's headers, before drgn's reader trusts them
-    if vmlinux is not None:
-        for warning in _engine.check_vmlinux(vmlinux, vmcoreinfo, force):
-            print(f"powner: warning: {warning}", file=sys.stderr)
+    """A drgn Program for the dump, with its vmlinux (None: none, the engine then takes the
+    kernel's BTF) for powner to read, checked as the powner command checks them
+    (powner/host/kernel_types.h) when the engine is made."""
+    _engine.vmcoreinfo(core)  # the dump's headers, checked before drgn's reader trusts them
 
     prog = drgn.Program()
     try:
@@ -110,26 +108,13 @@ def load(core, vmlinux=None, force=False):
         raise _error(Status.UNREADABLE, _strerror(e)) from None
     except Exception as e:  # drgn reports a malformed dump with a plain Exception
         raise _error(Status.NOT_A_DUMP, f"{core}: not a kernel dump ({e})") from None
-    if vmlinux is not None:
-        try:
-            _load_vmlinux(prog, vmlinux)
-        except drgn.MissingDebugInfoError as e:
-            raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: {e}") from None
     set_dump_file(prog, core)
+    if vmlinux is not None:
+        # powner's own reader of its DWARF: what the command asks of the types is a few hundred
+        # answers, a tenth of drgn's indexing of the whole file. It is checked against the dump
+        # when the engine is made.
+        use_vmlinux(prog, vmlinux, force)
     return prog
-
-
-def _load_vmlinux(prog, vmlinux):
-    """Gives drgn the vmlinux, and nothing else: drgn 0.0.31 and later would also list the
-    loaded modules, reading memory a filtered dump may lack (powner never asks drgn for such
-    memory, see PyMemory in src/engine_module.cc), for debug info powner does not use."""
-    if not hasattr(prog, "main_module"):
-        prog.load_debug_info([vmlinux])
-        return
-    module = prog.main_module(name="kernel", create=True)
-    module.try_file(vmlinux, force=True)  # the build ids have been compared already
-    if module.wants_debug_file():
-        raise _error(Status.NO_DEBUG_INFO, f"{vmlinux}: drgn cannot use its debug info")
 
 
 def run(args):
