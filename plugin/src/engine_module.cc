@@ -7,6 +7,7 @@
 #include "powner/host/dump_command.h"
 #include "powner/host/kernel_types.h"
 #include "powner/host/output_file.h"
+#include "powner/host/sort_command.h"
 #include "powner/host/top_command.h"
 #include "powner/memcg.h"
 #include "powner/page_owner_lookup.h"
@@ -329,6 +330,32 @@ public:
     for (std::string& note : notes_of(engine))
       notes.push_back(std::move(note));
     return {top_json_lines(result, 0), notes};
+  }
+
+  // (output, what was skipped: notes_of()) of the kernel's page_owner_sort on this target's
+  // page_owner text: args are powner sort's options (core/host/sort_command.h) without files.
+  std::pair<py::bytes, std::vector<std::string>> sort(const std::vector<std::string>& args,
+                                                      unsigned threads) {
+    ParsedSortCommand parsed = parse_sort_command(args, /*host_dump=*/true);
+    if (parsed.print) return {as_bytes(parsed.text), {}};
+    const SortCommand& cmd = parsed.command;
+    if (!cmd.core.empty() || !cmd.input.empty())
+      throw Error(Status::Usage, "sort() sorts the program's own records: no --core or INPUT "
+                                 "(powner sort FILE sorts a page_owner file)");
+    Engine engine(mem_, types(), info_);
+    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    Progress interruptible = [](uint64_t, uint64_t) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    std::string out;
+    {
+      py::gil_scoped_release nogil;
+      const std::string text = page_owner_text(engine, interruptible);
+      page_owner_sort(text, text.size(), cmd.options,
+                      [&](std::string_view chunk) { out.append(chunk); });
+    }
+    return {as_bytes(out), notes_of(engine)};
   }
 
   // (text, what was skipped: notes_of()) of a page_owner_stacks view.
@@ -765,6 +792,7 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
            py::arg("exact") = false, py::arg("json") = false)
       .def("top", &Target::top, py::arg("args"), py::arg("threads") = 0)
+      .def("sort", &Target::sort, py::arg("args"), py::arg("threads") = 0)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
       .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())

@@ -3,17 +3,21 @@
 """powner.drgn.summary() against the powner command's `powner top --json -n 0`: for every key,
 the same groups in the same order with the same totals and top tasks, as Python objects; a
 selection narrows them as top's does; a key the kernel cannot answer raises Error(USAGE).
+powner.drgn.sort_page_owner() against `powner sort --core`: the same bytes for several option
+sets; an option the tool rejects raises Error(USAGE).
 
 usage: test_summary.py POWNER FIXTURE_DIR DUMP"""
+import io
 import json
 import subprocess
 import sys
 import warnings
 
 from fixture import SKIP, Failures, Fixture
-from powner.drgn import Error, Status, summary
+from powner.drgn import Error, Status, sort_page_owner, summary
 
 KEYS = ["stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age"]
+SORTS = [[], ["-m"], ["--cull", "stacktrace"], ["--cull", "pid,name", "-n"]]
 
 
 def cli_top(powner, fx, *args):
@@ -60,6 +64,25 @@ def check(fail, powner, fx, prog, by, select, args):
         print(f"ok   {label}: {len(rows)} groups as powner top --json")
 
 
+def check_sort(fail, powner, fx, prog, options):
+    label = f"sort_page_owner(prog{''.join(f', {o!r}' for o in options)})"
+    run = subprocess.run([powner, "sort", "--core", fx.vmcore, "--symbols", fx.vmlinux,
+                          *options], capture_output=True)
+    want = run.stdout
+    out = io.BytesIO()
+    try:
+        sort_page_owner(prog, *options, file=out)
+    except Error as e:  # the command's failure, alike (5.10's records have no task name)
+        said = run.stderr.decode(errors="replace").strip().splitlines()
+        if fail.check(run.returncode == int(e.status) and any(str(e) in s for s in said),
+                      f"{label}: raised {e.status} {e}; the command exited {run.returncode}"):
+            print(f"ok   {label}: fails as powner sort --core does: {e}")
+        return
+    if fail.check(out.getvalue() == want, f"{label}: {len(out.getvalue())} bytes, the "
+                  f"command's {len(want)}"):
+        print(f"ok   {label}: {len(want)} bytes as powner sort --core")
+
+
 def main(argv):
     powner, fixture, dump = argv[1:4]
     fx = Fixture(fixture, dump)
@@ -73,6 +96,14 @@ def main(argv):
     check(fail, powner, fx, prog, "tgid", {"node": 1, "since": "1m"},
           ["--node", "1", "--since", "1m"])
     check(fail, powner, fx, prog, "memcg", {"comm": "po_anon_n1"}, ["--comm", "po_anon_n1"])
+    for options in SORTS:
+        check_sort(fail, powner, fx, prog, options)
+    try:
+        sort_page_owner(prog, "--cull", "colour")
+        fail("sort_page_owner(prog, '--cull', 'colour') did not raise")
+    except Error as e:
+        if fail.check(e.status == Status.USAGE, f"--cull colour: {e.status}"):
+            print(f"ok   sort_page_owner(prog, '--cull', 'colour'): {e}")
     try:
         summary(prog, "colour")
         fail("summary(by='colour') did not raise")

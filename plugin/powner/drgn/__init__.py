@@ -47,8 +47,10 @@ __all__ = [
     "page_owner_stacks",
     "records",
     "set_dump_file",
+    "sort_page_owner",
     "stacks",
     "summary",
+    "use_vmlinux",
     "Summary",
     "Group",
     "Task",
@@ -314,6 +316,16 @@ def summary(prog, by="stack", *, threads=None, **select):
                    **{k: head[k] for k in ("total_pages", "total_records", "selected_pages",
                                             "selected_records", "page_size", "crash_time_ns",
                                             "crash_time_source", "exited_known")})
+
+
+def sort_page_owner(prog, *options, file=None, threads=None):
+    """Prints what the kernel's tools/mm/page_owner_sort (Linux 7.3) prints for prog's
+    page_owner file to file (default sys.stdout), as powner sort does: options are the tool's
+    own, as strings ("--cull", "stacktrace", "-m"), without its input and output files. An
+    option the tool rejects raises Error with status Status.USAGE."""
+    text, skipped = _target(prog).sort([str(o) for o in options], threads=threads or 0)
+    _writer(file)(text)
+    _warn_skipped(skipped)
 
 
 def page_owner_stacks(prog, view="stacks", threshold=None, file=None):
