@@ -35,7 +35,8 @@ Examples ({0} ...):
 )";
 
 // The files as named: a vmlinux (an ELF executable) is placed as the main command places it.
-void place_files(DiffCommand& cmd, const std::vector<std::string>& files, const std::string& see) {
+void place_files(DiffCommand& cmd, const std::vector<std::string>& files, const std::string& see,
+                 bool host_dump) {
   std::string& vmlinux = cmd.vmlinux;
   std::vector<std::string> sides;
   for (const std::string& file : files) {
@@ -52,11 +53,19 @@ void place_files(DiffCommand& cmd, const std::vector<std::string>& files, const 
                               vmlinux, file, see));
     vmlinux = file;
   }
+  if (host_dump && sides.size() == 1) { // B: the host's dump
+    if (!cmd.symbols_b.empty() || !vmlinux.empty())
+      throw Error(Status::Usage, fmt::format("B is this dump, read with its own types: "
+                                             "--symbols-a gives A's vmlinux{}",
+                                             see));
+    cmd.a = sides[0];
+    return;
+  }
   if (sides.size() != 2)
     throw Error(Status::Usage,
                 fmt::format("{} to compare, not {}: A and B, a dump or a saved powner top --json "
                             "each{}",
-                            "two files", sides.size(), see));
+                            host_dump ? "one or two files" : "two files", sides.size(), see));
   cmd.a = sides[0];
   cmd.b = sides[1];
 }
@@ -64,7 +73,7 @@ void place_files(DiffCommand& cmd, const std::vector<std::string>& files, const 
 } // namespace
 
 ParsedDiffCommand parse_diff_command(const std::vector<std::string>& args,
-                                     const std::string& program) {
+                                     const std::string& program, bool host_dump) {
   CLI::App app{"powner diff: what grew between two dumps of one machine; page_owner's records of "
                "each totalled as powner top totals them, compared group by group, growth first",
                program};
@@ -97,7 +106,7 @@ ParsedDiffCommand parse_diff_command(const std::vector<std::string>& args,
   } catch (const CLI::ParseError& e) {
     throw Error(Status::Usage, parse_error_text(e) + see);
   }
-  place_files(cmd, files, see);
+  place_files(cmd, files, see, host_dump);
   auto key = top_key_from_name(by);
   if (!key)
     throw Error(Status::Usage, fmt::format("--by {}: not a key ({}){}", by, top_key_names(), see));
@@ -128,9 +137,23 @@ struct Loaded {
   std::vector<std::string> notes;
 };
 
+// A dump's records totalled by the command's key.
+Loaded total_dump(const DiffCommand& cmd, char name, Engine& engine, Types& types,
+                  const std::string& label, const Progress& progress) {
+  Loaded loaded;
+  TopResult result = run_top(engine, types, TopQuery{cmd.by, {}}, progress);
+  for (const std::string& note : result.notes)
+    loaded.notes.push_back(fmt::format("{}: {}", name, note));
+  for (const std::string& note : engine.notes())
+    loaded.notes.push_back(fmt::format("{}: {}", name, note));
+  loaded.side = diff_side(std::move(result), label);
+  loaded.side.release = engine.model().release;
+  return loaded;
+}
+
 // name: 'A' or 'B'; symbols: its --symbols-a or --symbols-b.
 Loaded load_side(const DiffCommand& cmd, char name, const std::string& path,
-                 const std::string& symbols) {
+                 const std::string& symbols, const Progress& progress) {
   Loaded loaded;
   if (looks_like_json(read_file(path, 4096))) {
     if (!symbols.empty())
@@ -157,43 +180,43 @@ Loaded load_side(const DiffCommand& cmd, char name, const std::string& path,
   OpenedDump opened = open_dump(dump, [&](const std::string& warning) {
     std::fprintf(stderr, "powner: warning: %c: %s\n", name, warning.c_str());
   });
-  Engine& engine = *opened.engine;
-  TopResult result;
-  {
-    ProgressLine progress;
-    result = run_top(engine, opened.types->types(), TopQuery{cmd.by, {}},
-                     [&](uint64_t done, uint64_t total) { progress.update(done, total); });
-  }
-  for (const std::string& note : result.notes)
-    loaded.notes.push_back(fmt::format("{}: {}", name, note));
-  for (const std::string& note : engine.notes())
-    loaded.notes.push_back(fmt::format("{}: {}", name, note));
-  loaded.side = diff_side(std::move(result), path);
-  loaded.side.release = engine.model().release;
-  return loaded;
+  return total_dump(cmd, name, *opened.engine, opened.types->types(), path, progress);
 }
 
 int run(const DiffCommand& cmd) {
-  Loaded a = load_side(cmd, 'A', cmd.a, cmd.symbols_a);
-  Loaded b = load_side(cmd, 'B', cmd.b, cmd.symbols_b);
-  const TopDiff diff = diff_tops(a.side, b.side);
-  const std::string text = cmd.json ? diff_json_lines(diff, a.side, b.side, cmd.limit)
-                                    : diff_table(diff, a.side, b.side, cmd.limit);
+  std::vector<std::string> notes;
+  std::string text;
+  {
+    ProgressLine progress;
+    text = run_diff(cmd, nullptr, notes,
+                    [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+  }
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
     throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
-  for (const Loaded* side : {&a, &b})
-    for (const std::string& note : side->notes)
-      std::fprintf(stderr, "powner: %s\n", note.c_str());
-  const std::string &ra = a.side.release, &rb = b.side.release;
-  if (!ra.empty() && !rb.empty() && ra != rb)
-    std::fprintf(stderr,
-                 "powner: A is Linux %s, B Linux %s: a stack's offsets differ between builds, so "
-                 "the same call site may not match\n",
-                 ra.c_str(), rb.c_str());
+  for (const std::string& note : notes)
+    std::fprintf(stderr, "powner: %s\n", note.c_str());
   return 0;
 }
 
 } // namespace
+
+std::string run_diff(const DiffCommand& cmd, const HostDump* host, std::vector<std::string>& notes,
+                     const Progress& progress) {
+  Loaded a = load_side(cmd, 'A', cmd.a, cmd.symbols_a, progress);
+  Loaded b = cmd.b.empty() && host != nullptr
+                 ? total_dump(cmd, 'B', host->engine, host->types, host->label, progress)
+                 : load_side(cmd, 'B', cmd.b, cmd.symbols_b, progress);
+  const TopDiff diff = diff_tops(a.side, b.side);
+  for (const Loaded* side : {&a, &b})
+    notes.insert(notes.end(), side->notes.begin(), side->notes.end());
+  const std::string &ra = a.side.release, &rb = b.side.release;
+  if (!ra.empty() && !rb.empty() && ra != rb)
+    notes.push_back(fmt::format("A is Linux {}, B Linux {}: a stack's offsets differ between "
+                                "builds, so the same call site may not match",
+                                ra, rb));
+  return cmd.json ? diff_json_lines(diff, a.side, b.side, cmd.limit)
+                  : diff_table(diff, a.side, b.side, cmd.limit);
+}
 
 int diff_command(const std::vector<std::string>& args, const std::string& program) {
   return exit_status_of([&] {

@@ -31,7 +31,8 @@ static char* help_powner[] = {
     "           [--since duration] [--until duration] [-n count] [--json|--folded]\n"
     "           [--html file]\n"
     "       sort [-a|-m|-n|-p|-P|-s|-t] [--cull keys] [--pid|--tgid|--name list]\n"
-    "           [input [output]]",
+    "           [input [output]]\n"
+    "       diff [--by key] [-n count] [--json] [--symbols-a vmlinux] before [after]",
     "  This command prints what the dumped kernel would have printed in",
     "  /sys/kernel/debug/page_owner, byte for byte: for every allocated page",
     "  block, its order, gfp mask, allocating task, timestamps, page flags,",
@@ -84,6 +85,10 @@ static char* help_powner[] = {
     "  powner sort is the kernel's tools/mm/page_owner_sort (Linux 7.3) built in,",
     "  with its options and output, on this dump's page_owner text (or on a",
     "  page_owner file given as input). \"powner sort --help\" lists its options.",
+    " ",
+    "  powner diff compares this dump with an earlier one of the machine (a",
+    "  saved \"powner top --json -n 0\", or the dump itself): the groups that",
+    "  grew most, then those that shrank. \"powner diff --help\" lists its options.",
     "\nEXAMPLES",
     "  The whole page_owner file, into a file:\n",
     "    crash> powner > page_owner.txt",
@@ -101,6 +106,8 @@ static char* help_powner[] = {
     "    crash> powner top --memcg po_c --since 1m",
     "\n  page_owner_sort's culled output: records by stack, with their counts:\n",
     "    crash> powner sort --cull stacktrace | head -40",
+    "\n  What grew since a saved powner top --json of an earlier dump:\n",
+    "    crash> powner diff --by memcg before.json",
     NULL};
 /* NOLINTEND(bugprone-suspicious-missing-comma) */
 

@@ -5,6 +5,7 @@
 #include "crash_types.h"
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
+#include "powner/host/diff_command.h"
 #include "powner/host/output_file.h"
 #include "powner/host/sort_command.h"
 #include "powner/host/top_command.h"
@@ -307,6 +308,34 @@ Outcome run_sort(const std::vector<std::string>& args) {
   return kDone;
 }
 
+// crash> powner diff [OPTIONS] A [B]: what grew since A (a saved powner top --json, or another
+// dump) in crash's dump, or between A and B, as the CLI's powner diff prints it.
+Outcome run_diff(const std::vector<std::string>& args) {
+  ParsedDiffCommand parsed;
+  try {
+    parsed = parse_diff_command(args, "powner diff", /*host_dump=*/true);
+  } catch (const Error& e) {
+    powner_crash_error(e.what());
+    return kDone;
+  }
+  Output out("");
+  if (parsed.action == ParsedDiffCommand::Action::Print) {
+    out.write(parsed.text);
+    out.finish();
+    return kDone;
+  }
+  const DiffCommand& cmd = parsed.command;
+  std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
+  const char* dump = powner_crash_dumpfile();
+  const HostDump host{*engine, session->types, dump ? dump : "crash's dump"};
+  std::vector<std::string> notes;
+  out.write(powner::run_diff(cmd, &host, notes, check_interrupt));
+  out.finish();
+  for (const std::string& note : notes)
+    powner_crash_note(note.c_str());
+  return kDone;
+}
+
 } // namespace
 } // namespace powner::crash
 
@@ -319,6 +348,8 @@ extern "C" int powner_command(int argc, char** argv) {
         return run_top(std::vector<std::string>(argv + 2, argv + argc));
       if (argc > 1 && std::strcmp(argv[1], "sort") == 0)
         return run_sort(std::vector<std::string>(argv + 2, argv + argc));
+      if (argc > 1 && std::strcmp(argv[1], "diff") == 0)
+        return run_diff(std::vector<std::string>(argv + 2, argv + argc));
       Outcome outcome = kDone;
       auto opt = parse(argc, argv, outcome);
       if (!opt) return outcome;

@@ -4,6 +4,7 @@
 // the engine's text goes back as bytes, its records and stacks as named fields (dicts).
 #include "powner/engine.h"
 #include "powner/filter.h"
+#include "powner/host/diff_command.h"
 #include "powner/host/dump_command.h"
 #include "powner/host/kernel_types.h"
 #include "powner/host/output_file.h"
@@ -330,6 +331,29 @@ public:
     for (std::string& note : notes_of(engine))
       notes.push_back(std::move(note));
     return {top_json_lines(result, 0), notes};
+  }
+
+  // (output, notes) of powner diff with this target's dump as B: args are powner diff's options
+  // and A (core/host/diff_command.h); B's notes come with "B: ".
+  std::pair<py::bytes, std::vector<std::string>> diff(const std::vector<std::string>& args,
+                                                      const std::string& label, unsigned threads) {
+    ParsedDiffCommand parsed = parse_diff_command(args, "powner diff", /*host_dump=*/true);
+    if (parsed.action == ParsedDiffCommand::Action::Print) return {as_bytes(parsed.text), {}};
+    Engine engine(mem_, types(), info_);
+    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    Progress interruptible = [](uint64_t, uint64_t) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    std::vector<std::string> notes;
+    std::string text;
+    {
+      GilTypes gil_types(types()); // as in top(): the walk's questions take the GIL
+      py::gil_scoped_release nogil;
+      const HostDump host{engine, gil_types, label};
+      text = run_diff(parsed.command, &host, notes, interruptible);
+    }
+    return {as_bytes(text), notes};
   }
 
   // (output, what was skipped: notes_of()) of the kernel's page_owner_sort on this target's
@@ -793,6 +817,7 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("exact") = false, py::arg("json") = false)
       .def("top", &Target::top, py::arg("args"), py::arg("threads") = 0)
       .def("sort", &Target::sort, py::arg("args"), py::arg("threads") = 0)
+      .def("diff", &Target::diff, py::arg("args"), py::arg("label"), py::arg("threads") = 0)
       .def("stack_view", &Target::stack_view, py::arg("view"), py::arg("threshold") = py::none())
       .def("stack_list", &Target::stack_list, py::arg("threshold") = py::none())
       .def("records", &Target::records, py::arg("nodes"), py::keep_alive<0, 1>())

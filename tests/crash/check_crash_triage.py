@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """crash> powner top and powner sort against the CLI's on the same dump: every key's JSON Lines
 and the folded stacks of top, page_owner_sort's output for several option sets, the records as
-JSON (powner --json), byte for byte
+JSON (powner --json), powner diff against a saved powner top --json, byte for byte
 (the same engine; crash's gdb answers the type questions the vmlinux's DWARF answers for the
 CLI), written through crash's redirection; and top --html's page.
   check_crash_triage.py FIXTURE DUMP EXTENSION POWNER -- CRASH...
@@ -28,6 +28,13 @@ def main(argv):
     runs.append(("records-json", ["--json", "-n", "1"]))
     failed = 0
     with tempfile.TemporaryDirectory(prefix="powner-crash-top-") as tmp:
+        # diff: crash's dump (B) against a saved top of it (A), by memcg and by stack
+        saved = os.path.join(tmp, "before.json")
+        with open(saved, "wb") as f:
+            f.write(subprocess.run([powner, "top", "-s", vmlinux, "-c", vmcore, "--by", "memcg",
+                                    "--json", "-n", "0"], capture_output=True, check=True).stdout)
+        runs.append(("diff", ["diff", "--by", "memcg", "-n", "0", saved]))
+        runs.append(("diff-json", ["diff", "--by", "memcg", "--json", saved]))
         cmds = [f"extend {extension}"]
         for name, args in runs:
             cmds.append(f"powner {' '.join(args)} > {os.path.join(tmp, name + '.crash')}")
@@ -43,11 +50,14 @@ def main(argv):
             print(f"crash did not load the extension on {dump}: skipped")
             return 77
         for name, args in runs:
-            command = args[:1] if args[0] in ("top", "sort") else []
-            files = (["--core", vmcore, "--symbols", vmlinux] if command == ["sort"]
-                     else ["-s", vmlinux, "-c", vmcore])
-            want = subprocess.run([powner, *command, *files, *args[len(command):]],
-                                  capture_output=True, check=True).stdout
+            command = args[:1] if args[0] in ("top", "sort", "diff") else []
+            if command == ["diff"]:  # A: the saved file; B, after it: crash's dump
+                cli = [powner, "diff", "-s", vmlinux, *args[1:], vmcore]
+            elif command == ["sort"]:
+                cli = [powner, "sort", "--core", vmcore, "--symbols", vmlinux, *args[1:]]
+            else:
+                cli = [powner, *command, "-s", vmlinux, "-c", vmcore, *args[len(command):]]
+            want = subprocess.run(cli, capture_output=True, check=True).stdout
             path = os.path.join(tmp, name + ".crash")
             got = open(path, "rb").read() if os.path.exists(path) else b""
             if got == want:

@@ -4,17 +4,20 @@
 the same groups in the same order with the same totals and top tasks, as Python objects; a
 selection narrows them as top's does; a key the kernel cannot answer raises Error(USAGE).
 powner.drgn.sort_page_owner() against `powner sort --core`: the same bytes for several option
-sets; an option the tool rejects raises Error(USAGE).
+sets; an option the tool rejects raises Error(USAGE). powner.drgn.diff() against `powner diff
+SAVED VMCORE`, with a saved powner top --json of the dump as A.
 
 usage: test_summary.py POWNER FIXTURE_DIR DUMP"""
 import io
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import warnings
 
 from fixture import SKIP, Failures, Fixture
-from powner.drgn import Error, Status, sort_page_owner, summary
+from powner.drgn import Error, Status, diff, set_dump_file, sort_page_owner, summary
 
 KEYS = ["stack", "tgid", "memcg", "module", "order", "gfp", "migratetype", "node", "age"]
 SORTS = [[], ["-m"], ["--cull", "stacktrace"], ["--cull", "pid,name", "-n"]]
@@ -83,6 +86,31 @@ def check_sort(fail, powner, fx, prog, options):
         print(f"ok   {label}: {len(want)} bytes as powner sort --core")
 
 
+def check_diff(fail, powner, fx, prog):
+    set_dump_file(prog, fx.vmcore)  # B's name in the table, as the command names it
+    with tempfile.TemporaryDirectory(prefix="powner-drgn-diff-") as tmp:
+        saved = os.path.join(tmp, "before.json")
+        with open(saved, "wb") as f:
+            f.write(subprocess.run([powner, "top", "-s", fx.vmlinux, "-c", fx.vmcore, "--by",
+                                    "tgid", "--json", "-n", "0"], capture_output=True).stdout)
+        for options in (["--by", "tgid", "-n", "0"], ["--by", "tgid", "--json"]):
+            label = f"diff(prog, saved{''.join(f', {o!r}' for o in options)})"
+            run = subprocess.run([powner, "diff", "-s", fx.vmlinux, *options, saved, fx.vmcore],
+                                 capture_output=True)
+            out = io.BytesIO()
+            try:
+                diff(prog, saved, *options, file=out)
+            except Error as e:
+                said = run.stderr.decode(errors="replace")
+                if fail.check(run.returncode == int(e.status) and str(e) in said,
+                              f"{label}: raised {e}; the command exited {run.returncode}"):
+                    print(f"ok   {label}: fails as powner diff does: {e}")
+                continue
+            if fail.check(out.getvalue() == run.stdout, f"{label}: {len(out.getvalue())} bytes, "
+                          f"the command's {len(run.stdout)}"):
+                print(f"ok   {label}: {len(run.stdout)} bytes as powner diff SAVED VMCORE")
+
+
 def main(argv):
     powner, fixture, dump = argv[1:4]
     fx = Fixture(fixture, dump)
@@ -98,6 +126,7 @@ def main(argv):
     check(fail, powner, fx, prog, "memcg", {"comm": "po_anon_n1"}, ["--comm", "po_anon_n1"])
     for options in SORTS:
         check_sort(fail, powner, fx, prog, options)
+    check_diff(fail, powner, fx, prog)
     try:
         sort_page_owner(prog, "--cull", "colour")
         fail("sort_page_owner(prog, '--cull', 'colour') did not raise")

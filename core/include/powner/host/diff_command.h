@@ -5,8 +5,10 @@
 // printed (triage/top_diff_report.h).
 #pragma once
 
+#include "powner/engine.h"
 #include "powner/host/dump_command.h"
 #include "powner/triage/top_query.h"
+#include "powner/types.h"
 
 #include <cstddef>
 #include <string>
@@ -32,9 +34,22 @@ struct ParsedDiffCommand {
 };
 
 // args: the arguments after "diff". Throws Error(Usage) with one line ending in
-// "(see PROGRAM --help)".
+// "(see PROGRAM --help)". host_dump: the host has a dump open (crash, drgn): one file names A,
+// and B, left "", is the host's dump (what grew since A).
 ParsedDiffCommand parse_diff_command(const std::vector<std::string>& args,
-                                     const std::string& program);
+                                     const std::string& program, bool host_dump = false);
+
+// A host's own dump, as a side of the comparison: its engine and types, and how to name it.
+struct HostDump {
+  Engine& engine;
+  Types& types;
+  std::string label; // "crash's dump"
+};
+
+// The comparison as the command line asks for it (table or JSON Lines). host: B when the
+// command names no B. notes gets what to say on standard error. Throws Error.
+std::string run_diff(const DiffCommand& command, const HostDump* host,
+                     std::vector<std::string>& notes, const Progress& progress = {});
 
 // Parses, runs, prints (standard output; errors, warnings and notes on standard error, progress
 // there when it is a terminal). Returns the exit status.
