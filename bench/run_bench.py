@@ -132,6 +132,20 @@ def drgn_peer(core, vmlinux, tmp, reference, sample, budget, memo):
             size), note
 
 
+def crash_sessions(ext, command, core, vmlinux, runs, tmp):
+    """(median wall of a crash session running command, of one that only loads the extension,
+    peak RSS of the first): the difference is what the command costs."""
+    crash = [os.path.join(TOP, "scripts", "crash")]
+    walls = []
+    for name, lines in (("run", [command]), ("base", [])):
+        path = os.path.join(tmp, f"{name}.cmd")
+        with open(path, "w") as f:
+            f.write("\n".join([f"extend {ext}", *lines, "quit"]) + "\n")
+        walls.append(median_run([*crash, "-s", vmlinux, core, "-i", path], runs)[:2])
+    (w1, rss), (w0, _) = walls
+    return w1, w0, rss
+
+
 def crash_peer(build, core, vmlinux, tmp, runs):
     """The crash readmem peer's row: the session with the command minus the session that only
     loads the extension, as for crash> powner."""
@@ -139,15 +153,7 @@ def crash_peer(build, core, vmlinux, tmp, runs):
     if not os.path.exists(ext):
         return None, "crash readmem peer: not built (no crash defs.h), skipped"
     out = os.path.join(tmp, "crash-peer.txt")
-    crash = [os.path.join(TOP, "scripts", "crash")]
-    base = os.path.join(tmp, "peer-base.cmd")
-    with open(base, "w") as f:
-        f.write(f"extend {ext}\nquit\n")
-    cmd = os.path.join(tmp, "peer-run.cmd")
-    with open(cmd, "w") as f:
-        f.write(f"extend {ext}\nreadmem_page_owner > {out}\nquit\n")
-    w0, _, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", base], runs)
-    w1, rss, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", cmd], runs)
+    w1, w0, rss = crash_sessions(ext, f"readmem_page_owner > {out}", core, vmlinux, runs, tmp)
     recs, size = count_output(out, False)
     return (f"crash readmem peer (session {w1:.2f} s - start-up {w0:.2f} s)", w1 - w0, rss, recs,
             size), f"crash readmem peer: median of {runs} session pairs, {recs} records"
@@ -281,14 +287,8 @@ def main():
         ext = os.path.join(args.build, "extensions", "crash", "powner.so")
         crash = [os.path.join(TOP, "scripts", "crash")]
         for name, opts in jobs[:1] + jobs[3:]:
-            base = os.path.join(tmp, "base.cmd")
-            with open(base, "w") as f:
-                f.write(f"extend {ext}\nquit\n")
-            cmd = os.path.join(tmp, "run.cmd")
-            with open(cmd, "w") as f:
-                f.write(f"extend {ext}\npowner {' '.join(opts)} > {out}\nquit\n")
-            w0, _, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", base], args.runs)
-            w1, rss, _, _ = median_run([*crash, "-s", vmlinux, core, "-i", cmd], args.runs)
+            w1, w0, rss = crash_sessions(ext, f"powner {' '.join(opts)} > {out}", core, vmlinux,
+                                         args.runs, tmp)
             recs, size = count_output(out, name.startswith("--stacks"))
             rows.append((f"crash> powner {name} (session {w1:.2f} s - start-up {w0:.2f} s)",
                          w1 - w0, rss, recs, size, (w1 - w0) / fwall))

@@ -232,6 +232,14 @@ void run(const CommandOptions& opt) {
     powner_crash_note(note.c_str());
 }
 
+// A command's help, through crash's output.
+Outcome print(const std::string& text) {
+  Output out("");
+  out.write(text);
+  out.finish();
+  return kDone;
+}
+
 // crash> powner top [OPTIONS]: the dump is crash's (no files, no -c or -s).
 Outcome run_top(const std::vector<std::string>& args) {
   ParsedTopCommand parsed;
@@ -245,12 +253,7 @@ Outcome run_top(const std::vector<std::string>& args) {
     powner_crash_error(e.what()); // it names powner top --help: no synopsis of plain powner
     return kDone;
   }
-  if (parsed.action == ParsedTopCommand::Action::Print) {
-    Output out("");
-    out.write(parsed.text);
-    out.finish();
-    return kDone;
-  }
+  if (parsed.action == ParsedTopCommand::Action::Print) return print(parsed.text);
   const TopCommand& cmd = parsed.command;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
   const char* dump = powner_crash_dumpfile();
@@ -286,12 +289,7 @@ Outcome run_sort(const std::vector<std::string>& args) {
     powner_crash_error(e.what());
     return kDone;
   }
-  if (parsed.print) {
-    Output out("");
-    out.write(parsed.text);
-    out.finish();
-    return kDone;
-  }
+  if (parsed.print) return print(parsed.text);
   const SortCommand& cmd = parsed.command;
   if (!cmd.input.empty()) { // a page_owner file: the CLI's own run, output and all
     run_sort_command(cmd);
@@ -318,17 +316,13 @@ Outcome run_diff(const std::vector<std::string>& args) {
     powner_crash_error(e.what());
     return kDone;
   }
-  Output out("");
-  if (parsed.action == ParsedDiffCommand::Action::Print) {
-    out.write(parsed.text);
-    out.finish();
-    return kDone;
-  }
+  if (parsed.action == ParsedDiffCommand::Action::Print) return print(parsed.text);
   const DiffCommand& cmd = parsed.command;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
   const char* dump = powner_crash_dumpfile();
   const HostDump host{*engine, session->types, dump ? dump : "crash's dump"};
   std::vector<std::string> notes;
+  Output out("");
   out.write(powner::run_diff(cmd, &host, notes, check_interrupt));
   out.finish();
   for (const std::string& note : notes)
