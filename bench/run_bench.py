@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """powner's speed on one dump: the CLI (full output, -m handle, a nid filter, --stacks), the
-crash extension and the drgn plugin, against the floor (bench/page_ext_floor.cc: reading, and so
+crash extension and the drgn plugin, against the floor (bench/read_floor.cc: reading, and so
 decompressing, every struct page and page_ext the walk reads, through libkdumpfile, on the
 walk's number of threads, and nothing more). Prints a Markdown table for bench/RESULTS.md and
 the speed goals of the full output against that floor.
