@@ -5,6 +5,7 @@
 // dump context, as the walk's workers have). Nothing is decoded.
 //   powner_bench_floor VMCORE VMLINUX [--threads N] [--page-ext-only]
 #include "powner/kernel_model.h"
+#include "powner/mem_section.h"
 #include "powner/memory_reads.h"
 #include "powner/readers/dwarf_types.h"
 #include "powner/readers/kdump_file.h"
@@ -69,24 +70,18 @@ int main(int argc, char** argv) {
     auto worker = [&](powner::Memory& mem) {
       std::vector<unsigned char> pages, exts;
       for (uint64_t nr; (nr = next++) < sections;) {
-        uint64_t root =
+        const uint64_t root =
             m.sparsemem_extreme
                 ? powner::read_value<uint64_t>(mem, m.mem_section + 8 * (nr / m.sections_per_root))
                       .value_or(0)
                 : m.mem_section;
         if (!root) continue;
-        uint64_t ms =
-            root + (m.sparsemem_extreme ? nr % m.sections_per_root : nr) * m.mem_section_size;
-        uint64_t map = powner::read_value<uint64_t>(mem, ms + m.ms_section_mem_map_off).value_or(0);
-        uint64_t pe = powner::read_value<uint64_t>(mem, ms + m.ms_page_ext_off).value_or(0);
-        if (!(map & m.section_has_mem_map) || !pe || (pe & m.page_ext_invalid)) continue;
-        const uint64_t start = nr * per_section;
-        if (!page_ext_only) {
-          uint64_t mem_map = m.vmemmap.value_or(map & m.section_map_mask);
-          read_region(mem, mem_map + m.page_struct_size * start, pages,
-                      per_section * m.page_struct_size, totals);
-        }
-        read_region(mem, pe + m.page_ext_size * start, exts, per_section * m.page_ext_size, totals);
+        // The section as the walk reads it (mem_section.h): its mem_map and page_ext.
+        auto s = powner::read_mem_section(mem, m, powner::section_address(m, nr, root), nr);
+        if (!s || !s->present || !s->page_ext.value_or(0)) continue;
+        if (!page_ext_only)
+          read_region(mem, s->mem_map, pages, per_section * m.page_struct_size, totals);
+        read_region(mem, *s->page_ext, exts, per_section * m.page_ext_size, totals);
         totals.pfns += per_section;
       }
     };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "mem_section.h"
+#include "powner/mem_section.h"
 
 #include "powner/memory_reads.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "powner/page_owner_walk.h"
 
-#include "mem_section.h"
+#include "powner/mem_section.h"
 #include "powner/memory_reads.h"
 
 #include <algorithm>
