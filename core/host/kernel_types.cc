@@ -96,15 +96,6 @@ std::unique_ptr<DwarfTypes> open_dwarf(const std::string& vmlinux, const VmcoreI
 
 } // namespace
 
-bool check_vmlinux(const std::string& vmlinux, const VmcoreInfo& info, bool force,
-                   std::vector<std::string>& warnings) {
-  std::string why_not;
-  bool forced = false;
-  if (!open_dwarf(vmlinux, info, force, warnings, why_not, forced))
-    throw Error(Status::NoDebugInfo, why_not);
-  return forced;
-}
-
 KernelTypes::KernelTypes(Memory& dump, const VmcoreInfo& info, const std::string& vmlinux,
                          bool force, const std::string& live_btf,
                          std::vector<std::string>& warnings)

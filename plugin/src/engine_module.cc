@@ -226,6 +226,12 @@ const char* no_memcg_reason(PageMemcg::State state) {
   return nullptr;
 }
 
+// A walk's progress callback where the caller shows none: Ctrl-C stops the walk.
+void check_signals(uint64_t /*done*/, uint64_t /*total*/) {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 // Types asked from a thread without the GIL: each question takes it (drgn's types are Python).
 class GilTypes final : public Types {
 public:
@@ -316,16 +322,12 @@ public:
     ParsedTopCommand parsed = parse_top_command(args, "powner top");
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
-    Progress interruptible = [](uint64_t, uint64_t) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    };
     TopResult result;
     {
       // Workers take the GIL to read through drgn; so do the questions top asks of drgn's types.
       GilTypes gil_types(types());
       py::gil_scoped_release nogil;
-      result = run_top(engine, gil_types, parsed.command.query, interruptible);
+      result = run_top(engine, gil_types, parsed.command.query, check_signals);
     }
     std::vector<std::string> notes = result.notes;
     for (std::string& note : notes_of(engine))
@@ -341,17 +343,13 @@ public:
     if (parsed.action == ParsedDiffCommand::Action::Print) return {as_bytes(parsed.text), {}};
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
-    Progress interruptible = [](uint64_t, uint64_t) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    };
     std::vector<std::string> notes;
     std::string text;
     {
       GilTypes gil_types(types()); // as in top(): the walk's questions take the GIL
       py::gil_scoped_release nogil;
       const HostDump host{engine, gil_types, label};
-      text = run_diff(parsed.command, &host, notes, interruptible);
+      text = run_diff(parsed.command, &host, notes, check_signals);
     }
     return {as_bytes(text), notes};
   }
@@ -368,14 +366,10 @@ public:
                                  "(powner sort FILE sorts a page_owner file)");
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
-    Progress interruptible = [](uint64_t, uint64_t) {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    };
     std::string out;
     {
       py::gil_scoped_release nogil;
-      const std::string text = page_owner_text(engine, interruptible);
+      const std::string text = page_owner_text(engine, check_signals);
       page_owner_sort(text, text.size(), cmd.options,
                       [&](std::string_view chunk) { out.append(chunk); });
     }
@@ -703,14 +697,6 @@ std::string dump_vmcoreinfo(const std::string& path) {
   return dump.vmcoreinfo().text();
 }
 
-// check_vmlinux() for Python: the warnings to print; raises Error as the powner command fails.
-std::vector<std::string> check_vmlinux_for(const std::string& vmlinux,
-                                           const std::string& vmcoreinfo, bool force) {
-  std::vector<std::string> warnings;
-  check_vmlinux(vmlinux, VmcoreInfo(vmcoreinfo), force, warnings);
-  return warnings;
-}
-
 // Garbage collector support for the Target type (Target::traverse()).
 void target_gc(PyHeapTypeObject* heap_type) {
   PyTypeObject* type = &heap_type->ht_type;
@@ -785,11 +771,6 @@ PYBIND11_MODULE(_engine, m) {
         "for --help and --version, else ('run', '', options); raises Error(USAGE).");
   m.def("vmcoreinfo", &dump_vmcoreinfo, py::arg("path"),
         "The dump's VMCOREINFO text; raises Error as the powner command fails on the file.");
-  m.def("check_vmlinux", &check_vmlinux_for, py::arg("vmlinux"), py::arg("vmcoreinfo"),
-        py::arg("force") = false,
-        "Checks that the vmlinux has DWARF and is the dump's kernel (build id, else release), "
-        "as the powner command does; returns the warnings to print (with force, a mismatch); "
-        "raises Error (NO_DEBUG_INFO, MISMATCH, UNREADABLE).");
 
   py::class_<Target::Records>(m, "Records")
       .def("next_batch", &Target::Records::next_batch)

@@ -24,12 +24,6 @@ std::string vmlinux_mismatch(const std::string& vmlinux, const std::string& buil
                              const std::string& release, const VmcoreInfo& info,
                              std::vector<std::string>& warnings);
 
-// Checks a vmlinux's DWARF against the dump: throws Error(Mismatch) with the --force hint, or
-// with force adds a warning. Error(NoDebugInfo) when the file has no DWARF. Returns whether the
-// vmlinux was forced.
-bool check_vmlinux(const std::string& vmlinux, const VmcoreInfo& info, bool force,
-                   std::vector<std::string>& warnings);
-
 class KernelTypes {
 public:
   // vmlinux "": none given. live_btf: the running kernel's BTF file, read instead of the dump's
