@@ -114,7 +114,6 @@ std::string top_text(const TopCommand& cmd, const TopResult& result) {
 
 TopAnswer run_top_command(Engine& engine, Types& types, const TopCommand& cmd,
                           const std::string& title, const Progress& progress) {
-  check_top_query(engine.model(), cmd.query);
   std::vector<TopKey> keys = {cmd.query.by}; // the answer's, then the page's sections
   std::vector<std::string> notes;
   if (!cmd.html.empty())
