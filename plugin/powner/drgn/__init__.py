@@ -333,13 +333,12 @@ def diff(prog, before, *options, file=None, threads=None):
     """Prints what grew between before (a saved `powner top --json -n 0`, or a dump of the same
     machine) and prog's dump, as `powner diff BEFORE THIS-DUMP` prints it, to file (default
     sys.stdout): options are powner diff's ("--by", "memcg", "--json", "--symbols-a", VMLINUX).
-    Notes on either side come as warnings."""
+    What either side's dump lacks comes as a SkippedPagesWarning, as for summary()."""
     label = _find_dump(prog)[1] or "the program's dump"
     text, notes = _target(prog).diff([*(str(o) for o in options), os.fspath(before)], label,
                                      threads=threads or 0)
     _writer(file)(text)
-    for note in notes:
-        warnings.warn(note, stacklevel=2)
+    _warn_skipped(notes)
 
 
 def page_owner_stacks(prog, view="stacks", threshold=None, file=None):
