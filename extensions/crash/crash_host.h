@@ -27,6 +27,10 @@ int powner_crash_read(uint64_t addr, void* buf, size_t len);
  * reads a live system or a remote dump. */
 const char* powner_crash_dumpfile(void);
 
+/* The file crash reads the kernel's debug info from: the separate debug file when crash was given
+ * one, else the vmlinux (NULL when crash has neither). */
+const char* powner_crash_namelist(void);
+
 /* Runs one gdb command. On success returns 1 and its output, NUL-terminated and malloc'd, in
  * *out (the caller frees it); 0 when gdb reports an error (nothing printed). */
 int powner_crash_gdb(const char* command, char** out);
@@ -50,6 +54,10 @@ void powner_crash_error(const char* line);
 /* A note for the user that must not mix with the output (which may be a file): the error
  * stream only, "powner: ..." */
 void powner_crash_note(const char* line);
+
+/* A note for whoever debugs the extension: as powner_crash_note(), only at crash's debug level 1
+ * and above ("set debug 1", crash -d1). */
+void powner_crash_debug(const char* line);
 
 /* True once Ctrl-C was pressed or the output's reader went away during this command. */
 int powner_crash_interrupted(void);

@@ -202,6 +202,10 @@ const char* powner_crash_dumpfile(void) {
   return DUMPFILE() && !REMOTE_DUMPFILE() ? pc->dumpfile : NULL;
 }
 
+const char* powner_crash_namelist(void) {
+  return pc->namelist_debug ? pc->namelist_debug : pc->namelist;
+}
+
 int powner_crash_gdb(const char* command, char** out) {
   char* cmd;
   long size;
@@ -273,6 +277,10 @@ FILE* powner_crash_output(void) {
 
 void powner_crash_error(const char* line) {
   error(INFO, "%s\n", line);
+}
+
+void powner_crash_debug(const char* line) {
+  if (CRASHDEBUG(1)) powner_crash_note(line);
 }
 
 void powner_crash_note(const char* line) {

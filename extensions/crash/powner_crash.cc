@@ -2,7 +2,6 @@
 // crash> powner: the CLI's options and output, with memory, types and VMCOREINFO from crash;
 // crash> powner top and powner sort: the CLI's, on the same.
 #include "crash_host.h"
-#include "crash_types.h"
 #include "powner/engine.h"
 #include "powner/host/command_options.h"
 #include "powner/host/diff_command.h"
@@ -15,6 +14,7 @@
 #include "powner/status.h"
 #include "powner/triage/page_owner_sort.h"
 #include "powner/triage/record_json.h"
+#include "session_types.h"
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -100,32 +100,33 @@ constexpr std::array kVmcoreinfoKeys = {
 constexpr uint64_t kMaxVmcoreinfoBytes = 1 << 16;
 
 // The note's values first (the first of duplicate keys wins), then the kernel's own
-// vmcoreinfo_data for any key not listed above.
-VmcoreInfo read_vmcoreinfo(Memory& mem, Types& types) {
+// vmcoreinfo_data for any key not listed above. Both variables are found in crash's symbol table,
+// before there are types: vmcoreinfo_data is a pointer since Linux 4.13 (commit 203e9e41219b,
+// "kexec: move vmcoreinfo out of the kernel's .bss section"), vmcoreinfo_size a size_t.
+VmcoreInfo read_vmcoreinfo(Memory& mem) {
   std::string text;
   for (const char* key : kVmcoreinfoKeys) {
     std::unique_ptr<char, decltype(&std::free)> value(powner_crash_vmcoreinfo(key), std::free);
     if (value) text += fmt::format("{}={}\n", key, value.get());
   }
-  auto data = types.variable("vmcoreinfo_data");
-  auto size = types.variable("vmcoreinfo_size");
-  uint64_t addr = 0, len = 0;
-  if (data && size && mem.read(size->address, &len, sizeof len) && len > 0 &&
-      len <= kMaxVmcoreinfoBytes &&
-      (data->kind != TypeKind::Pointer || mem.read(data->address, &addr, sizeof addr))) {
-    if (data->kind != TypeKind::Pointer) addr = data->address;
+  uint64_t data = 0, size = 0, addr = 0, len = 0;
+  if (powner_crash_symbols("vmcoreinfo_data", /*global_only=*/1, &data, 1) == 1 &&
+      powner_crash_symbols("vmcoreinfo_size", /*global_only=*/1, &size, 1) == 1 &&
+      mem.read(size, &len, sizeof len) && len > 0 && len <= kMaxVmcoreinfoBytes &&
+      mem.read(data, &addr, sizeof addr)) {
     std::string kernel(len, '\0');
     if (mem.read(addr, kernel.data(), len)) text += kernel.substr(0, kernel.find('\0'));
   }
   return VmcoreInfo(text);
 }
 
-// What a session keeps between commands: the answers crash's gdb gave. A plain pointer, freed
-// by the module's destructor only: a static object's own destructor would run first.
+// What a session keeps between commands: its VMCOREINFO and types (and the answers they have
+// given). A plain pointer, freed by the module's destructor only: a static object's own
+// destructor would run first.
 struct Session {
   CrashMemory memory;
-  CrashTypes types;
   std::optional<VmcoreInfo> vmcoreinfo;
+  std::unique_ptr<Types> types;
 };
 Session* session = nullptr;
 
@@ -198,9 +199,14 @@ private:
 // The engine on crash's memory and types (the session's answers kept for later commands).
 std::unique_ptr<Engine> session_engine(unsigned threads, bool exact) {
   if (!session) session = new Session;
-  if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory, session->types);
+  if (!session->vmcoreinfo) session->vmcoreinfo = read_vmcoreinfo(session->memory);
+  if (!session->types) {
+    SessionTypes chosen = session_types(*session->vmcoreinfo);
+    powner_crash_debug(fmt::format("types from {}", chosen.source).c_str());
+    session->types = std::move(chosen.types);
+  }
   session->memory.open_dump_file(*session->vmcoreinfo);
-  auto engine = std::make_unique<Engine>(session->memory, session->types, *session->vmcoreinfo);
+  auto engine = std::make_unique<Engine>(session->memory, *session->types, *session->vmcoreinfo);
   engine->set_walk_threads(threads ? threads : default_walk_threads());
   engine->set_exact(exact);
   if (powner_crash_interrupted()) throw Interrupted{};
@@ -259,7 +265,7 @@ Outcome run_top(const std::vector<std::string>& args) {
   const char* dump = powner_crash_dumpfile();
   const std::string title =
       fmt::format("powner top: {} (Linux {})", dump ? dump : "crash", engine->model().release);
-  const TopAnswer answer = run_top_command(*engine, session->types, cmd, title, check_interrupt);
+  const TopAnswer answer = run_top_command(*engine, *session->types, cmd, title, check_interrupt);
   const TopResult& result = answer.result;
   if (!cmd.html.empty()) {
     Output page(cmd.html);
@@ -320,7 +326,7 @@ Outcome run_diff(const std::vector<std::string>& args) {
   const DiffCommand& cmd = parsed.command;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
   const char* dump = powner_crash_dumpfile();
-  const HostDump host{*engine, session->types, dump ? dump : "crash's dump"};
+  const HostDump host{*engine, *session->types, dump ? dump : "crash's dump"};
   std::vector<std::string> notes;
   Output out("");
   out.write(powner::run_diff(cmd, &host, notes, check_interrupt));

@@ -3,7 +3,8 @@
 """scripts/crash and crash> powner as a new user meets them, on a dump crash starts on only with
 --zero_excluded: scripts/crash finds that out and says so (with a cache of its own, so the
 finding is made here), and inside the session -o never overwrites the dump crash reads, writes a
-whole file, and the filter options are read as the CLI reads them.
+whole file, the filter options are read as the CLI reads them, and the types come from powner's
+own reading of crash's vmlinux (crash's gdb answers them only when that does not fit).
 
 usage: check_crash_host.py FIXTURE_DIR DUMP EXTENSION -- CRASH...
 Ends with "N passed, N failed"; exits 77 when crash cannot read the dump at all."""
@@ -31,8 +32,8 @@ def main(argv):
         with open(copy, "rb") as f:
             before = hashlib.sha256(f.read()).hexdigest()
         out = os.path.join(tmp, "po.txt")
-        cmds = [f"extend {extension}",
-                f"!echo {MARK}overwrite", f"powner -m handle -o {copy}",
+        cmds = [f"extend {extension}", "set debug 1",
+                f"!echo {MARK}overwrite", f"powner -m handle -o {copy}", "set debug 0",
                 f"!echo {MARK}whole", f"powner -m handle -o {out}",
                 f"!echo {MARK}mode", 'powner -m "handle nid=1"',
                 f"!echo {MARK}end", "quit"]
@@ -61,6 +62,8 @@ def main(argv):
             failures.append("-o FILE is not the live page_owner file (mode=handle)")
         if [f for f in os.listdir(tmp) if ".powner-" in f]:
             failures.append("a temporary file was left behind")
+        if "types from powner's DWARF reader" not in sections["overwrite"] + err:
+            failures.append(f"the types are not powner's DWARF reader's: {sections['overwrite']!r}")
         if "unknown print mode 'handle nid=1'" not in sections["mode"] + err:
             failures.append(f"-m 'handle nid=1' not refused: {sections['mode']!r}")
     for f in failures:
