@@ -39,8 +39,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
   // The tables' addresses: VMCOREINFO has them since 6.0; debug info as a fallback.
   auto where = [&](std::string_view name) -> std::optional<uint64_t> {
     if (auto a = vmcoreinfo.symbol(name)) return a;
-    if (auto v = types.variable(name)) return v->address;
-    return std::nullopt;
+    return types.address_of(name);
   };
   auto num_syms_at = where("kallsyms_num_syms");
   auto names_at = where("kallsyms_names");
@@ -126,7 +125,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     const size_t m = (n + 255) / 256;
     if (marks.size() < 2) return std::nullopt; // nothing to check a candidate against
     std::vector<uint64_t> candidates;
-    if (auto v = types.variable("kallsyms_markers")) candidates.push_back(v->address);
+    if (auto a = types.address_of("kallsyms_markers")) candidates.push_back(*a);
     candidates.push_back(*token_table_at - 4 * m);                              // 6.12+
     candidates.push_back(*token_table_at - ((3 * n + 3) & ~size_t{3}) - 4 * m); // 6.1
     for (uint64_t c : candidates) {

@@ -638,6 +638,14 @@ std::optional<VariableInfo> DwarfTypes::variable(std::string_view name, std::str
   impl_->variables.emplace(std::move(key), info);
   return info;
 }
+
+std::optional<uint64_t> DwarfTypes::address_of(std::string_view name) {
+  if (!impl_->image.has_symtab()) return Types::address_of(name);
+  auto symbol = impl_->image.global(name);
+  if (!symbol) return std::nullopt;
+  return symbol->value + impl_->kaslr;
+}
+
 std::string DwarfTypes::build_id() const {
   return impl_->image.build_id();
 }

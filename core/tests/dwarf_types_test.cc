@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <string>
 #include <unistd.h>
+#include <vector>
 
 // Expected values are what the 7.3 fixture kernel has (checked with pahole); the config
 // bits they depend on: CONFIG_NR_CPUS=8, CONFIG_NODES_SHIFT=6, CONFIG_STACKDEPOT_MAX_FRAMES=64,
@@ -17,12 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// $POWNER_FIXTURES/7.3/vmlinux (the debug-only image), else the kernel build tree.
-std::string fixture_vmlinux() {
+// $POWNER_FIXTURES/RELEASE/vmlinux (the debug-only image), else 7.3's kernel build tree.
+std::string fixture_vmlinux(std::string_view release = "7.3") {
   if (const char* dir = std::getenv("POWNER_FIXTURES"); dir != nullptr && *dir != '\0') {
-    fs::path p = fs::path(dir) / "7.3" / "vmlinux";
+    fs::path p = fs::path(dir) / release / "vmlinux";
     if (fs::exists(p)) return p.string();
   }
+  if (release != "7.3") return {};
   const char* build = "/work/kbuild/7.3/linux-source-7.3/vmlinux";
   if (fs::exists(build)) return build;
   return {};
@@ -351,6 +354,32 @@ TEST_F(dwarfTypes73, AbsentProbesCostNoPass) {
   EXPECT_FALSE(fresh.walked_every_unit());
   EXPECT_TRUE(fresh.size_of("struct tcp_sock"));
   EXPECT_TRUE(fresh.walked_every_unit());
+}
+
+// Before Linux 6.0 (commit 5fd8fea935a1, "vmcoreinfo: include kallsyms symbols") the kallsyms
+// tables are found through the debug info. They are made in assembly, so the DWARF has only
+// kernel/kallsyms.c's declarations: their addresses come from the symbol table, without a
+// search of every CU for a definition there is none of.
+TEST(dwarfTypes510, KallsymsTablesCostNoPass) {
+  const std::string path = fixture_vmlinux("5.10");
+  if (path.empty()) GTEST_SKIP() << "no 5.10 vmlinux (set POWNER_FIXTURES)";
+  DwarfTypes types(path, kKaslr);
+  const std::vector<std::string> tables = {
+      "kallsyms_num_syms", "kallsyms_names",   "kallsyms_token_table",  "kallsyms_token_index",
+      "kallsyms_offsets",  "kallsyms_markers", "kallsyms_relative_base"};
+  std::vector<uint64_t> addresses;
+  for (const std::string& name : tables) {
+    auto address = types.address_of(name);
+    ASSERT_TRUE(address) << name;
+    addresses.push_back(*address);
+  }
+  EXPECT_FALSE(types.address_of("kallsyms_addresses")); // a base-relative kernel
+  EXPECT_FALSE(types.walked_every_unit());
+  for (size_t i = 0; i < tables.size(); i++) { // where variable() puts them, after its search
+    auto variable = types.variable(tables[i]);
+    ASSERT_TRUE(variable) << tables[i];
+    EXPECT_EQ(variable->address, addresses[i]) << tables[i];
+  }
 }
 
 TEST_F(dwarfTypes73, TypeNames) {

@@ -336,6 +336,14 @@ std::optional<VariableInfo> CrashTypes::variable(std::string_view name, std::str
   return info;
 }
 
+// crash's symbol table alone: no gdb question.
+std::optional<uint64_t> CrashTypes::address_of(std::string_view name) {
+  if (!is_name(name, "")) return std::nullopt;
+  uint64_t address = 0;
+  if (powner_crash_symbols(std::string(name).c_str(), 1, &address, 1) < 1) return std::nullopt;
+  return address;
+}
+
 // A variable's facts from gdb; its address from gdb too unless the symbol table gave it.
 std::optional<VariableInfo> CrashTypes::variable_at(const std::string& expression,
                                                     std::optional<uint64_t> address) {

@@ -27,6 +27,7 @@ public:
   std::optional<MemberInfo> member(std::string_view type, std::string_view member_path) override;
   std::optional<int64_t> enumerator(std::string_view name) override;
   std::optional<VariableInfo> variable(std::string_view name, std::string_view file = {}) override;
+  std::optional<uint64_t> address_of(std::string_view name) override;
 
 private:
   struct Facts {

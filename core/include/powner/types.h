@@ -50,6 +50,15 @@ public:
   // statics whose names other files reuse; empty means a global.
   virtual std::optional<VariableInfo> variable(std::string_view name,
                                                std::string_view file = {}) = 0;
+
+  // Where a global is, for a question that needs no more (a table found by address). A reader
+  // with a symbol table answers from it alone, without the variable's type: the kallsyms
+  // tables before Linux 6.0 (VMCOREINFO has them since) are defined in assembly, so their debug
+  // info is a declaration, and looking for a definition means searching every CU.
+  virtual std::optional<uint64_t> address_of(std::string_view name) {
+    auto v = variable(name);
+    return v ? std::optional<uint64_t>(v->address) : std::nullopt;
+  }
 };
 
 // Knows nothing: for reading what needs no types (the vmlinux kallsyms) before there are any.

@@ -37,6 +37,7 @@ public:
   std::optional<MemberInfo> member(std::string_view type, std::string_view member_path) override;
   std::optional<int64_t> enumerator(std::string_view name) override;
   std::optional<VariableInfo> variable(std::string_view name, std::string_view file = {}) override;
+  std::optional<uint64_t> address_of(std::string_view name) override;
 
   // Lowercase hex of the NT_GNU_BUILD_ID note; empty if the file has none.
   std::string build_id() const;
