@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace powner {
 
@@ -49,6 +50,7 @@ public:
   uint64_t stack_placeholders() const { return stack_placeholders_; }
 
   // The text of %pGg and %pGp, once per distinct mask and page->flags value.
+  void append_header(fmt::memory_buffer& out, const PageRecord& rec);
   const std::string& gfp_text(uint32_t gfp_mask);
   const std::string& page_flags_text(uint64_t flags);
 
@@ -59,6 +61,8 @@ private:
   const bool exact_;
   std::unordered_map<uint32_t, std::string> gfp_texts_;
   std::unordered_map<uint64_t, std::string> page_flags_texts_;
+  const std::pair<const uint32_t, std::string>* last_gfp_ = nullptr; // (nodes stay put)
+  const std::pair<const uint64_t, std::string>* last_flags_ = nullptr;
   // The shared depot's and memcg lines' answers, kept here too: asking them takes a lock.
   struct StackText {
     const std::string* text; // the depot's, which stays put
