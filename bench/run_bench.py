@@ -340,10 +340,10 @@ def against_output_floor(floor, run, out, size, recs, threads, runs):
     for dest, cli_run, label in ((written, [*run, "-o", out], "a file"),
                                  ("/dev/null", run, "/dev/null")):
         output_floor = [*floor, "--write", dest, str(size)]
-        fw, frss, _, _ = median_run(output_floor, runs, floor=floor,
-                                    output=written if dest == written else None)
+        fw, frss, _, fratio = median_run(output_floor, runs, floor=floor,
+                                         output=written if dest == written else None)
         rows.append((f"output floor: the floor + {size / 1e6:.0f} MB copied and written to "
-                     f"{label}, {threads} thread(s)", fw, frss, 0, size, 0))
+                     f"{label}, {threads} thread(s)", fw, frss, 0, size, fratio))
         to_file = dest == written
         wall, rss, _, ratio = median_run(cli_run, runs, floor=output_floor,
                                          output=out if to_file else None,
