@@ -185,7 +185,7 @@ ParsedSortCommand parse_sort_command(const std::vector<std::string>& args, bool 
     std::vector<std::string> reversed(joined.rbegin(), joined.rend()); // CLI11 pops from the back
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    parsed.print = true;
+    parsed.action = ParsedSortCommand::Action::Print;
     parsed.text = app.help();
     return parsed;
   } catch (const CLI::ParseError& e) {
@@ -271,7 +271,7 @@ int sort_command(const std::vector<std::string>& args) {
   return exit_status_of(
       [&] {
         const ParsedSortCommand parsed = parse_sort_command(args);
-        if (parsed.print)
+        if (parsed.action == ParsedSortCommand::Action::Print)
           std::fputs(parsed.text.c_str(), stdout);
         else
           run_sort_command(parsed.command);

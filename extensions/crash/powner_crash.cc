@@ -246,21 +246,36 @@ Outcome print(const std::string& text) {
   return kDone;
 }
 
+// A subcommand's command line, parsed by parse (which throws Error(Usage) for a bad one): its
+// command, or nothing once the error line (which names the subcommand's --help: no synopsis of
+// plain powner) or its help was printed.
+template <class Command, class Parse> std::optional<Command> parse_subcommand(const Parse& parse) {
+  Parsed<Command> parsed;
+  try {
+    parsed = parse();
+  } catch (const Error& e) {
+    powner_crash_error(e.what());
+    return std::nullopt;
+  }
+  if (parsed.action == Parsed<Command>::Action::Print) {
+    print(parsed.text);
+    return std::nullopt;
+  }
+  return std::move(parsed.command);
+}
+
 // crash> powner top [OPTIONS]: the dump is crash's (no files, no -c or -s).
 Outcome run_top(const std::vector<std::string>& args) {
-  ParsedTopCommand parsed;
-  try {
-    parsed = parse_top_command(args, "powner top");
-    const DumpCommand& dump = parsed.command.dump;
+  const auto parsed = parse_subcommand<TopCommand>([&] {
+    ParsedTopCommand top = parse_top_command(args, "powner top");
+    const DumpCommand& dump = top.command.dump;
     if (!dump.vmcore.empty() || !dump.vmlinux.empty() || dump.force)
       throw Error(Status::Usage, "crash has the dump and its types: powner top takes no files, "
                                  "-c, -s or --force here (see powner top --help)");
-  } catch (const Error& e) {
-    powner_crash_error(e.what()); // it names powner top --help: no synopsis of plain powner
-    return kDone;
-  }
-  if (parsed.action == ParsedTopCommand::Action::Print) return print(parsed.text);
-  const TopCommand& cmd = parsed.command;
+    return top;
+  });
+  if (!parsed) return kDone;
+  const TopCommand& cmd = *parsed;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
   const char* dump = powner_crash_dumpfile();
   const std::string title =
@@ -285,18 +300,15 @@ Outcome run_top(const std::vector<std::string>& args) {
 // crash> powner sort [OPTIONS] [INPUT [OUTPUT]]: page_owner_sort on the dump's page_owner text
 // (or, given INPUT, on that file, as the CLI does), through crash's output.
 Outcome run_sort(const std::vector<std::string>& args) {
-  ParsedSortCommand parsed;
-  try {
-    parsed = parse_sort_command(args, /*host_dump=*/true);
-    if (!parsed.command.core.empty())
+  const auto parsed = parse_subcommand<SortCommand>([&] {
+    ParsedSortCommand sort = parse_sort_command(args, /*host_dump=*/true);
+    if (!sort.command.core.empty())
       throw Error(Status::Usage, "crash has the dump: powner sort takes no --core here; without "
                                  "INPUT it sorts crash's dump (see powner sort --help)");
-  } catch (const Error& e) {
-    powner_crash_error(e.what());
-    return kDone;
-  }
-  if (parsed.print) return print(parsed.text);
-  const SortCommand& cmd = parsed.command;
+    return sort;
+  });
+  if (!parsed) return kDone;
+  const SortCommand& cmd = *parsed;
   if (!cmd.input.empty()) { // a page_owner file: the CLI's own run, output and all
     run_sort_command(cmd);
     return kDone;
@@ -315,15 +327,10 @@ Outcome run_sort(const std::vector<std::string>& args) {
 // crash> powner diff [OPTIONS] A [B]: what grew since A (a saved powner top --json, or another
 // dump) in crash's dump, or between A and B, as the CLI's powner diff prints it.
 Outcome run_diff(const std::vector<std::string>& args) {
-  ParsedDiffCommand parsed;
-  try {
-    parsed = parse_diff_command(args, "powner diff", /*host_dump=*/true);
-  } catch (const Error& e) {
-    powner_crash_error(e.what());
-    return kDone;
-  }
-  if (parsed.action == ParsedDiffCommand::Action::Print) return print(parsed.text);
-  const DiffCommand& cmd = parsed.command;
+  const auto parsed = parse_subcommand<DiffCommand>(
+      [&] { return parse_diff_command(args, "powner diff", /*host_dump=*/true); });
+  if (!parsed) return kDone;
+  const DiffCommand& cmd = *parsed;
   std::unique_ptr<Engine> engine = session_engine(cmd.dump.threads, cmd.dump.exact);
   const char* dump = powner_crash_dumpfile();
   const HostDump host{*engine, *session->types, dump ? dump : "crash's dump"};

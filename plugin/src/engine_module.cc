@@ -359,7 +359,7 @@ public:
   std::pair<py::bytes, std::vector<std::string>> sort(const std::vector<std::string>& args,
                                                       unsigned threads) {
     ParsedSortCommand parsed = parse_sort_command(args, /*host_dump=*/true);
-    if (parsed.print) return {as_bytes(parsed.text), {}};
+    if (parsed.action == ParsedSortCommand::Action::Print) return {as_bytes(parsed.text), {}};
     const SortCommand& cmd = parsed.command;
     if (!cmd.core.empty() || !cmd.input.empty())
       throw Error(Status::Usage, "sort() sorts the program's own records: no --core or INPUT "

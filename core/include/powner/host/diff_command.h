@@ -26,12 +26,7 @@ struct DiffCommand {
   bool json = false;
 };
 
-struct ParsedDiffCommand {
-  enum class Action { Run, Print };
-  Action action = Action::Run;
-  std::string text; // with Print: the help text
-  DiffCommand command;
-};
+using ParsedDiffCommand = Parsed<DiffCommand>;
 
 // args: the arguments after "diff". Throws Error(Usage) with one line ending in
 // "(see PROGRAM --help)". host_dump: the host has a dump open (crash, drgn): one file names A,

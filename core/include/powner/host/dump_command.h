@@ -5,6 +5,7 @@
 #pragma once
 
 #include "powner/host/command_options.h"
+#include "powner/host/parsed_command.h"
 
 #include <string>
 #include <vector>
@@ -17,12 +18,7 @@ struct DumpCommand : CommandOptions {
   bool force = false;  // read a vmlinux that does not match the dump
 };
 
-struct ParsedCommand {
-  enum class Action { Run, Print };
-  Action action = Action::Run;
-  std::string text; // with Print: the help or version text, for standard output
-  DumpCommand command;
-};
+using ParsedCommand = Parsed<DumpCommand>;
 
 // Puts files named without -c and -s where those would have: a vmlinux by its ELF type, the
 // dump as the other one. Throws Error(Usage) for two of either.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "powner/engine.h"
+#include "powner/host/parsed_command.h"
 #include "powner/triage/page_owner_sort.h"
 
 #include <string>
@@ -22,11 +23,7 @@ struct SortCommand {
   std::string output;  // "": standard output
 };
 
-struct ParsedSortCommand {
-  bool print = false; // --help: text goes to standard output
-  std::string text;
-  SortCommand command;
-};
+using ParsedSortCommand = Parsed<SortCommand>;
 
 // args: the arguments after "sort". Throws Error(Usage) with one line ending in
 // "(see powner sort --help)". host_dump: the host has a dump open (crash): without --core or

@@ -22,12 +22,7 @@ struct TopCommand {
   std::string html; // --html FILE: the report page, written whole
 };
 
-struct ParsedTopCommand {
-  enum class Action { Run, Print };
-  Action action = Action::Run;
-  std::string text; // with Print: the help text
-  TopCommand command;
-};
+using ParsedTopCommand = Parsed<TopCommand>;
 
 // args: the arguments after "top". Throws Error(Usage) with one line ending in
 // "(see PROGRAM --help)".
