@@ -287,9 +287,12 @@ public:
 
   // Writes the page_owner file under the filter (json: its records as JSON Lines, record_json.h);
   // returns what was skipped (notes_of()). threads: the walk's workers (0: default_walk_threads()).
+  // borrowed: write gets each chunk as a read-only memoryview of the engine's own buffer, valid
+  // for the call only (released after it: a writer that kept it gets an error, never freed
+  // memory), instead of a bytes copy; for a writer that is done with it when it returns.
   std::vector<std::string> page_owner(OptionalText mode, OptionalText nodes, OptionalText command,
                                       const py::function& write, const py::object& progress,
-                                      unsigned threads, bool exact, bool json) {
+                                      unsigned threads, bool exact, bool json, bool borrowed) {
     Engine engine(mem_, types(), info_);
     engine.set_walk_threads(threads ? threads : default_walk_threads());
     engine.set_exact(exact);
@@ -305,7 +308,19 @@ public:
       py::gil_scoped_release nogil;
       auto sink = [&](std::string_view text) {
         py::gil_scoped_acquire gil;
-        write(as_bytes(text));
+        if (!borrowed) {
+          write(as_bytes(text));
+          return;
+        }
+        py::memoryview view =
+            py::memoryview::from_memory(text.data(), static_cast<py::ssize_t>(text.size()));
+        try {
+          write(view);
+        } catch (...) {
+          view.attr("release")();
+          throw;
+        }
+        view.attr("release")();
       };
       if (json)
         page_owner_json(engine, f, sink, report);
@@ -641,8 +656,12 @@ public:
       in.push_back({role, input});
     file_ = std::make_unique<OutputFile>(path, in);
   }
-  void write(const py::bytes& data) {
-    std::string_view text = data;
+  // data: bytes, or any contiguous buffer of bytes (a memoryview of the engine's chunk).
+  void write(const py::buffer& data) {
+    const py::buffer_info info = data.request();
+    if (info.ndim > 1 || info.itemsize != 1)
+      throw Error(Status::Internal, "writing an output: not a buffer of bytes");
+    const std::string_view text(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size));
     if (!file_) throw Error(Status::Internal, "writing an output already closed");
     if (std::fwrite(text.data(), 1, text.size(), file_->stream()) != text.size())
       throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
@@ -795,7 +814,7 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("warnings", &Target::warnings)
       .def("page_owner", &Target::page_owner, py::arg("mode"), py::arg("nodes"), py::arg("command"),
            py::arg("write"), py::arg("progress") = py::none(), py::arg("threads") = 0,
-           py::arg("exact") = false, py::arg("json") = false)
+           py::arg("exact") = false, py::arg("json") = false, py::arg("borrowed") = false)
       .def("top", &Target::top, py::arg("args"), py::arg("threads") = 0)
       .def("sort", &Target::sort, py::arg("args"), py::arg("threads") = 0)
       .def("diff", &Target::diff, py::arg("args"), py::arg("label"), py::arg("threads") = 0)

@@ -15,6 +15,9 @@
   and their %pGp, the memcg its "Charged ... memcg NAME" line names (or none, with a reason);
   its node is the node of the per-node capture holding it. Together the texts are what
   page_owner() prints. Its repr shows PFN, masks, handles and addresses in hex.
+- the engine's page_owner(borrowed=True), the powner command's: each chunk is a view of the
+  engine's own buffer, whose bytes are page_owner()'s, and a writer that keeps one past its call
+  gets an error on using it, not freed memory; without borrowed (the API's page_owner()), bytes.
 - stacks() gives the stacks of the show_stacks and show_handles captures as objects (frames,
   count, handle), by default with the dump's count_threshold; page_owner_stacks() prints each
   view's capture. A kernel without page_owner_stacks (6.1) refuses both.
@@ -79,6 +82,27 @@ HEADER = re.compile(r"Page allocated via order \d+, mask 0x[0-9a-f]+\((.*)\)(?:,
 PFN_LINE = re.compile(r"PFN (0x[0-9a-f]+|\d+) type (\S+) Block \d+ type (\S+) Flags "
                       r"((0x[0-9a-f]+)\(.*\))$")
 CHARGED = re.compile(r"Charged (?:\(via objcg\) )?to (offline )?memcg (.*)$")
+
+
+def check_borrowed_chunks(prog, fail):
+    kept, copied = [], []
+    target = plugin._target(prog)
+    target.page_owner("stack", None, None, kept.append, borrowed=True)
+    target.page_owner("stack", None, None, copied.append)
+    fail.check(kept and all(isinstance(c, memoryview) for c in kept),
+               f"borrowed chunks are {sorted({type(c).__name__ for c in kept})}, not views")
+    fail.check(copied and all(isinstance(c, bytes) for c in copied),
+               f"chunks are {sorted({type(c).__name__ for c in copied})}, not bytes")
+    try:
+        bytes(kept[0])
+        fail.check(False, "a borrowed chunk kept past its call can still be read")
+    except ValueError:
+        pass
+    views = []
+    target.page_owner("stack", None, None, lambda c: views.append(bytes(c)), borrowed=True)
+    fail.check(b"".join(views) == b"".join(copied),
+               "the borrowed chunks' bytes are not page_owner()'s")
+    print("page_owner(borrowed=True): views valid for the call, the same bytes")
 
 
 def capture_blocks(fx, name):
@@ -266,6 +290,7 @@ def main(argv):
     check_filter_values(prog, fx, fail)
     check_threads_and_btf(prog, fx, fail)
     check_named_fields(prog, fail)
+    check_borrowed_chunks(prog, fail)
     check_records(prog, fx, fail)
     check_stacks(prog, fx, fail)
     print(f"{'FAILED' if fail.count else 'passed'}: {fail.count} failures")

@@ -129,9 +129,11 @@ def run(args):
         else:
             progress = _Progress()
             try:
+                # out.write is done with each chunk when it returns: the engine's own buffer,
+                # not a copy of it.
                 skipped = target.page_owner(args.mode, args.nid, args.filter, out.write,
                                             progress.update, args.threads, args.exact,
-                                            args.json)
+                                            args.json, borrowed=True)
             finally:
                 progress.clear()
         out.close()
