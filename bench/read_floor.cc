@@ -46,7 +46,7 @@ void read_region(powner::Memory& mem, uint64_t addr, std::vector<unsigned char>&
   t.bytes += size;
 }
 
-// The output side of --write: a share of the bytes after each section, in one write each.
+// The output side of --write: each section's share of the bytes, as the section is taken.
 class OutputFloor {
 public:
   OutputFloor(const char* path, uint64_t bytes, uint64_t sections)
@@ -64,8 +64,8 @@ public:
   OutputFloor(const OutputFloor&) = delete;
   OutputFloor& operator=(const OutputFloor&) = delete;
 
-  // Section nr's share, copied into buf and written a piece at a time (a piece stays in the
-  // cache, as the walk's chunks of text do).
+  // Section nr's share, copied into buf and written a piece at a time: a piece stays in the
+  // cache, the cheapest way to place the bytes (the floor must not cost more than a walk would).
   void write_share(uint64_t nr, std::vector<char>& buf) {
     if (fd_ < 0) return;
     constexpr uint64_t kPiece = 1 << 18;

@@ -80,7 +80,6 @@ const std::string& RecordPrinter::page_flags_text(uint64_t flags) {
   return it->second;
 }
 
-// The "Page allocated via" and "PFN" lines.
 void RecordPrinter::append_header(fmt::memory_buffer& out, const PageRecord& rec) {
   const KernelModel& m = model_;
   const size_t start = out.size();
@@ -95,6 +94,7 @@ void RecordPrinter::append_header(fmt::memory_buffer& out, const PageRecord& rec
   Cursor c(out.data() + start);
   c.text("Page allocated via order ").dec(uint64_t{rec.order}).text(", mask ");
   c.hex(rec.gfp_mask).text("(").text(gfp).text(")");
+  // What the kernel's struct page_owner has, it prints (5.10 has none of these).
   if (m.po.pid) c.text(", pid ").dec(int64_t{rec.pid});
   if (m.po.tgid && m.po.comm)
     c.text(", tgid ").dec(int64_t{rec.tgid}).text(" (").text(rec.comm).text(")");

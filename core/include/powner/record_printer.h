@@ -50,11 +50,13 @@ public:
   uint64_t stack_placeholders() const { return stack_placeholders_; }
 
   // The text of %pGg and %pGp, once per distinct mask and page->flags value.
-  void append_header(fmt::memory_buffer& out, const PageRecord& rec);
   const std::string& gfp_text(uint32_t gfp_mask);
   const std::string& page_flags_text(uint64_t flags);
 
 private:
+  // The "Page allocated via" and "PFN" lines of the record.
+  void append_header(fmt::memory_buffer& out, const PageRecord& rec);
+
   const KernelModel& model_;
   StackDepot& depot_;
   MemcgLines& memcg_;
