@@ -336,7 +336,7 @@ std::optional<VariableInfo> CrashTypes::variable(std::string_view name, std::str
   return info;
 }
 
-// crash's symbol table alone: no gdb question.
+// crash's symbol table alone (external symbols only): no gdb question.
 std::optional<uint64_t> CrashTypes::address_of(std::string_view name) {
   if (!is_name(name, "")) return std::nullopt;
   uint64_t address = 0;
@@ -368,12 +368,10 @@ std::optional<VariableInfo> CrashTypes::resolve_variable(std::string_view name,
                                                          std::string_view file) {
   if (!is_name(name, "")) return std::nullopt;
   const std::string var(name);
-  std::array<uint64_t, 4> addresses{};
   if (file.empty()) {
-    // External linkage only, as the symbol table's global entries.
-    int n = powner_crash_symbols(var.c_str(), 1, addresses.data(), addresses.size());
-    if (n < 1) return std::nullopt;
-    return variable_at(var, addresses[0]);
+    auto address = address_of(name);
+    if (!address) return std::nullopt;
+    return variable_at(var, *address);
   }
   if (!is_name(file, "./-+")) return std::nullopt;
   // gdb's FILE::NAME scope names the compilation unit; its base name also matches.
@@ -393,6 +391,7 @@ std::optional<VariableInfo> CrashTypes::resolve_variable(std::string_view name,
       return info;
     }
     // Location optimised out of the debug info: the symbol table has it if the name is unique.
+    std::array<uint64_t, 4> addresses{};
     if (powner_crash_symbols(var.c_str(), 0, addresses.data(), addresses.size()) != 1)
       return std::nullopt;
     VariableInfo info;
