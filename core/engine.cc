@@ -22,6 +22,10 @@ Engine::Engine(Memory& mem, Types& types, const VmcoreInfo& info)
   memcg_ = std::make_unique<MemcgLines>(shared_mem_, model_);
 }
 
+void Engine::set_walk_threads(unsigned threads) {
+  walk_threads_ = threads ? threads : default_walk_threads();
+}
+
 namespace {
 
 // Text buffers for the chunks, used again and again, and a new one made as large as the largest

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "powner/host/opened_dump.h"
 
-#include "powner/parallel_walk.h"
 #include "powner/status.h"
 
 #include <fmt/format.h>
@@ -41,7 +40,7 @@ OpenedDump open_dump(const DumpCommand& cmd, const std::function<void(const std:
   for (const std::string& warning : warnings)
     warn(warning);
   opened.engine = opened.types->make_engine(dump, info);
-  opened.engine->set_walk_threads(cmd.threads ? cmd.threads : default_walk_threads());
+  opened.engine->set_walk_threads(cmd.threads);
   opened.engine->set_exact(cmd.exact);
   return opened;
 }

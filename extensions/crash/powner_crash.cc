@@ -8,7 +8,6 @@
 #include "powner/host/output_file.h"
 #include "powner/host/sort_command.h"
 #include "powner/host/top_command.h"
-#include "powner/parallel_walk.h"
 #include "powner/reader_agreement.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/status.h"
@@ -207,7 +206,7 @@ std::unique_ptr<Engine> session_engine(unsigned threads, bool exact) {
   }
   session->memory.open_dump_file(*session->vmcoreinfo);
   auto engine = std::make_unique<Engine>(session->memory, *session->types, *session->vmcoreinfo);
-  engine->set_walk_threads(threads ? threads : default_walk_threads());
+  engine->set_walk_threads(threads);
   engine->set_exact(exact);
   if (powner_crash_interrupted()) throw Interrupted{};
   return engine;

@@ -12,7 +12,6 @@
 #include "powner/host/top_command.h"
 #include "powner/memcg.h"
 #include "powner/page_owner_lookup.h"
-#include "powner/parallel_walk.h"
 #include "powner/reader_agreement.h"
 #include "powner/readers/kdump_file.h"
 #include "powner/record_printer.h"
@@ -294,7 +293,7 @@ public:
                                       const py::function& write, const py::object& progress,
                                       unsigned threads, bool exact, bool json, bool borrowed) {
     Engine engine(mem_, types(), info_);
-    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    engine.set_walk_threads(threads);
     engine.set_exact(exact);
     Filter f = filter_of(engine.model(), std::move(mode), std::move(nodes), std::move(command));
     Progress report = [&](uint64_t done, uint64_t total) {
@@ -336,7 +335,7 @@ public:
                                                        unsigned threads) {
     ParsedTopCommand parsed = parse_top_command(args, "powner top");
     Engine engine(mem_, types(), info_);
-    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    engine.set_walk_threads(threads);
     TopResult result;
     {
       // Workers take the GIL to read through drgn; so do the questions top asks of drgn's types.
@@ -357,7 +356,7 @@ public:
     ParsedDiffCommand parsed = parse_diff_command(args, "powner diff", /*host_dump=*/true);
     if (parsed.action == ParsedDiffCommand::Action::Print) return {as_bytes(parsed.text), {}};
     Engine engine(mem_, types(), info_);
-    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    engine.set_walk_threads(threads);
     std::vector<std::string> notes;
     std::string text;
     {
@@ -380,7 +379,7 @@ public:
       throw Error(Status::Usage, "sort() sorts the program's own records: no --core or INPUT "
                                  "(powner sort FILE sorts a page_owner file)");
     Engine engine(mem_, types(), info_);
-    engine.set_walk_threads(threads ? threads : default_walk_threads());
+    engine.set_walk_threads(threads);
     std::string out;
     {
       py::gil_scoped_release nogil;

@@ -36,8 +36,9 @@ public:
   const KernelSymbols& symbols() const { return *symbols_; }
 
   // Workers for the page_owner walk (ParallelWalk), which also format the records; 1, the
-  // default, works on the caller's thread. The output is the same either way.
-  void set_walk_threads(unsigned threads) { walk_threads_ = threads; }
+  // default, works on the caller's thread; 0 takes default_walk_threads() (what -j 0, the
+  // hosts' default, means). The output is the same either way.
+  void set_walk_threads(unsigned threads);
   unsigned walk_threads() const { return walk_threads_; }
 
   // What other walks of the records (triage's) share with the printer: the dump, and the stack
