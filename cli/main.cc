@@ -4,6 +4,7 @@
 #include "powner/host/diff_command.h"
 #include "powner/host/dump_command.h"
 #include "powner/host/exit_status.h"
+#include "powner/host/gathered_write.h"
 #include "powner/host/opened_dump.h"
 #include "powner/host/output_file.h"
 #include "powner/host/progress_line.h"
@@ -36,6 +37,11 @@ void die_of_signal(int sig) {
   std::raise(sig);
 }
 
+[[noreturn]] void output_failed() {
+  throw powner::Error(powner::Status::Unreadable,
+                      fmt::format("writing the output: {}", std::strerror(errno)));
+}
+
 int run(const Options& opt) {
   using namespace powner;
   OpenedDump opened = open_dump(opt, [](const std::string& warning) {
@@ -54,8 +60,7 @@ int run(const Options& opt) {
                                                             {"the vmlinux (-s)", opt.vmlinux}});
   std::FILE* out = file ? file->stream() : stdout;
   auto write = [&](std::string_view text) {
-    if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
-      throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size()) output_failed();
   };
 
   if (!filter) {
@@ -63,15 +68,20 @@ int run(const Options& opt) {
   } else {
     ProgressLine progress;
     auto update = [&](uint64_t done, uint64_t total) { progress.update(done, total); };
-    if (opt.json)
+    if (opt.json) {
       page_owner_json(engine, *filter, write, update);
-    else
-      engine.page_owner(*filter, write, update);
+    } else {
+      // Past stdio: each stack text is written from where the engine keeps it.
+      if (std::fflush(out) != 0) output_failed();
+      const int fd = fileno(out);
+      engine.page_owner_pieces(
+          *filter, [&](const TextPieces& text) { write_gathered(fd, text); }, update);
+    }
   }
   if (file)
     file->commit();
   else if (std::fflush(out) != 0)
-    throw Error(Status::Unreadable, fmt::format("writing the output: {}", std::strerror(errno)));
+    output_failed();
   for (const std::string& note : engine.notes())
     std::fprintf(stderr, "powner: %s\n", note.c_str());
   return 0;

@@ -28,43 +28,45 @@ void Engine::set_walk_threads(unsigned threads) {
 
 namespace {
 
-// Text buffers for the chunks, used again and again, and a new one made as large as the largest
-// chunk so far: growing a fresh buffer of megabytes per chunk would cost as much in copies and
+// Texts for the chunks, used again and again, and a new one given room as large as the largest
+// chunk's so far: growing a fresh buffer of megabytes per chunk would cost as much in copies and
 // page faults as the formatting itself.
-class TextBuffers {
+class ChunkTexts {
   // Address space only, until written: a section's text, unless its records are many and long.
   static constexpr size_t kFirstReserve = size_t{32} << 20;
 
 public:
-  fmt::memory_buffer take() {
+  explicit ChunkTexts(bool gather) : gather_(gather) {}
+  TextPieces take() {
     std::lock_guard lock(mu_);
     if (free_.empty()) {
-      fmt::memory_buffer s;
-      s.reserve(std::max(largest_, kFirstReserve));
-      return s;
+      TextPieces t(gather_);
+      t.reserve(std::max(largest_, kFirstReserve));
+      return t;
     }
-    fmt::memory_buffer s = std::move(free_.back());
+    TextPieces t = std::move(free_.back());
     free_.pop_back();
-    return s;
+    return t;
   }
-  void give(fmt::memory_buffer&& s) {
+  void give(TextPieces&& t) {
     std::lock_guard lock(mu_);
-    largest_ = std::max(largest_, s.size());
-    s.clear();
-    free_.push_back(std::move(s));
+    largest_ = std::max(largest_, t.own_bytes());
+    t.clear();
+    free_.push_back(std::move(t));
   }
 
 private:
+  const bool gather_;
   std::mutex mu_;
-  std::vector<fmt::memory_buffer> free_;
+  std::vector<TextPieces> free_;
   size_t largest_ = 0;
 };
 
 // The text of one chunk of the walk, made on the worker that walked it.
 struct PrintedChunk final : ChunkWork {
   PrintedChunk(const KernelModel& model, StackDepot& depot, MemcgLines& memcg, PrintMode print_mode,
-               bool exact, fmt::memory_buffer buffer)
-      : printer(model, depot, memcg, exact), mode(print_mode), text(std::move(buffer)) {}
+               bool exact, TextPieces chunk_text)
+      : printer(model, depot, memcg, exact), mode(print_mode), text(std::move(chunk_text)) {}
   void record(const PageRecord& rec) override {
     switch (printer.append(text, rec, mode)) {
     case RecordPrinter::Result::Printed:
@@ -80,27 +82,38 @@ struct PrintedChunk final : ChunkWork {
       break;
     }
   }
-  RecordPrinter printer;
+  RecordPrinter printer; // before text: text may refer to the printer's memcg lines
   PrintMode mode;
-  fmt::memory_buffer text;
+  TextPieces text;
   uint64_t too_long = 0, incomplete = 0, no_stack = 0;
 };
 
 } // namespace
 
 void Engine::page_owner(const Filter& filter, const Sink& sink, const Progress& progress) {
+  print_page_owner(
+      filter, /*gather=*/false, [&](const TextPieces& text) { sink(text.flat()); }, progress);
+}
+
+void Engine::page_owner_pieces(const Filter& filter, const PiecesSink& sink,
+                               const Progress& progress) {
+  print_page_owner(filter, /*gather=*/true, sink, progress);
+}
+
+void Engine::print_page_owner(const Filter& filter, bool gather, const PiecesSink& sink,
+                              const Progress& progress) {
   ParallelWalk walk(mem_, model_, walk_threads_);
-  TextBuffers buffers;
+  ChunkTexts texts(gather);
   walk.run(
       filter,
       [&] {
         return std::make_unique<PrintedChunk>(model_, *depot_, *memcg_, filter.mode, exact_,
-                                              buffers.take());
+                                              texts.take());
       },
       [&](ChunkWork& work) {
         auto& chunk = static_cast<PrintedChunk&>(work);
-        if (chunk.text.size()) sink(std::string_view(chunk.text.data(), chunk.text.size()));
-        buffers.give(std::move(chunk.text));
+        if (!chunk.text.empty()) sink(chunk.text);
+        texts.give(std::move(chunk.text));
         too_long_ += chunk.too_long;
         incomplete_ += chunk.incomplete;
         no_stack_ += chunk.no_stack;

@@ -5,7 +5,6 @@
 
 #include <bit>
 #include <cstring>
-#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <string_view>
 
@@ -80,9 +79,8 @@ const std::string& RecordPrinter::page_flags_text(uint64_t flags) {
   return it->second;
 }
 
-void RecordPrinter::append_header(fmt::memory_buffer& out, const PageRecord& rec) {
+void RecordPrinter::append_header(TextPieces& out, const PageRecord& rec) {
   const KernelModel& m = model_;
-  const size_t start = out.size();
   const std::string& gfp = gfp_text(rec.gfp_mask);
   const std::string& flags = page_flags_text(rec.page_flags);
   const std::string& type = name_or_unknown(m.migratetype_names, gfp_migratetype(m, rec.gfp_mask));
@@ -90,8 +88,7 @@ void RecordPrinter::append_header(fmt::memory_buffer& out, const PageRecord& rec
   // The fixed words of both lines are under 160 bytes, with 8 numbers at most.
   const size_t bound = 160 + 8 * Cursor::kNumber + gfp.size() + rec.comm.size() + type.size() +
                        block_type.size() + flags.size();
-  out.resize(start + bound);
-  Cursor c(out.data() + start);
+  Cursor c(out.begin_write(bound));
   c.text("Page allocated via order ").dec(uint64_t{rec.order}).text(", mask ");
   c.hex(rec.gfp_mask).text("(").text(gfp).text(")");
   // What the kernel's struct page_owner has, it prints (5.10 has none of these).
@@ -107,26 +104,20 @@ void RecordPrinter::append_header(fmt::memory_buffer& out, const PageRecord& rec
     c.hex(rec.pfn);
   c.text(" type ").text(type).text(" Block ").dec(rec.pfn >> m.pageblock_order);
   c.text(" type ").text(block_type).text(" Flags ").text(flags).text("\n");
-  out.resize(static_cast<size_t>(c.at() - out.data()));
+  out.end_write(c.at());
 }
 
-RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageRecord& rec,
+RecordPrinter::Result RecordPrinter::append(TextPieces& out, const PageRecord& rec,
                                             PrintMode mode) {
   const KernelModel& m = model_;
-  // Straight into out (no copy of a text that is most of the output), taken back unless the
-  // record is printed; its size counts from its start.
-  struct Record {
-    fmt::memory_buffer& out;
-    const size_t start;
-    size_t size() const { return out.size() - start; }
-  } s{out, out.size()};
-  auto add = [&](std::string_view text) { out.append(text.data(), text.data() + text.size()); };
+  // Taken back unless the record is printed; its size counts from its start.
+  const TextPieces::Mark start = out.mark();
+  auto size = [&] { return out.size() - start.size; };
   auto fail = [&](Result r) {
-    out.resize(s.start);
+    out.truncate(start);
     return r;
   };
   append_header(out, rec);
-  auto it = fmt::appender(out);
 
   const uint64_t limit = m.page_size; // count = min(count, PAGE_SIZE)
   if (mode != PrintMode::Handle) {
@@ -137,21 +128,26 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
       if (exact_) return fail(Result::NoStack);
       std::string text;
       placeholder::append_stack(text, rec.handle);
-      add(text);
+      out.append(text);
       stack_placeholders_++;
     } else {
-      add(*stack.text);
+      out.refer(*stack.text);
       if (stack.bad) bad_handles_++;
     }
-    if (s.size() >= limit) return fail(Result::TooLong);
+    if (size() >= limit) return fail(Result::TooLong);
   }
   if (mode != PrintMode::Stack) {
-    fmt::format_to(it, FMT_COMPILE("handle: {}\n"), rec.handle);
-    if (s.size() >= limit) return fail(Result::TooLong);
+    const fmt::format_int handle(rec.handle);
+    out.append("handle: ");
+    out.append({handle.data(), handle.size()});
+    out.push_back('\n');
+    if (size() >= limit) return fail(Result::TooLong);
   }
-  if (rec.last_migrate_reason != m.never_migrated)
-    fmt::format_to(it, FMT_COMPILE("Page has been migrated, last migrate reason: {}\n"),
-                   name_or_unknown(m.migrate_reason_names, rec.last_migrate_reason));
+  if (rec.last_migrate_reason != m.never_migrated) {
+    out.append("Page has been migrated, last migrate reason: ");
+    out.append(name_or_unknown(m.migrate_reason_names, rec.last_migrate_reason));
+    out.push_back('\n');
+  }
   if (rec.memcg_data) {
     auto [it_memcg, inserted] = memcg_lines_[rec.page_is_tail].try_emplace(rec.memcg_data);
     MemcgText& memcg = it_memcg->second;
@@ -159,10 +155,10 @@ RecordPrinter::Result RecordPrinter::append(fmt::memory_buffer& out, const PageR
       memcg.lines = memcg_.append(memcg.text, rec.memcg_data, rec.page_is_tail, !exact_);
     if (memcg.lines == MemcgLines::Lines::Missing) return fail(Result::Incomplete);
     if (memcg.lines == MemcgLines::Lines::Placeholder) memcg_placeholders_++;
-    add(memcg.text);
+    out.refer(memcg.text); // (the printer's, which stays put)
   }
   out.push_back('\n');
-  if (s.size() >= limit) return fail(Result::TooLong);
+  if (size() >= limit) return fail(Result::TooLong);
   return Result::Printed;
 }
 

@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemcgLines memcg_lines(mem, m);
   RecordPrinter printer(m, depot, memcg_lines);
   PageOwnerWalk walk(mem, m);
-  fmt::memory_buffer out;
+  TextPieces out;
   uint64_t last_pfn = 0, records = 0;
   walk.run(filter, [&](const PageRecord& rec) {
     // In pfn order, inside the walk's range, head pages only.
@@ -113,8 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     records++;
     size_t before = out.size();
     if (printer.append(out, rec, filter.mode) == RecordPrinter::Result::Printed) {
-      if (out.size() - before >= m.page_size || out.data()[out.size() - 1] != '\n')
-        __builtin_trap();
+      if (out.size() - before >= m.page_size || out.flat().back() != '\n') __builtin_trap();
     } else if (out.size() != before) {
       __builtin_trap();
     }

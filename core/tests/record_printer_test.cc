@@ -34,14 +34,18 @@ std::unique_ptr<RecordPrinter> exact_printer(const KernelModel& model, StackDepo
 std::string print(FakeKernel& k, const PageRecord& rec, PrintMode mode, Result* result = nullptr) {
   MemcgLines memcg(k.mem, k.model);
   auto printer = exact_printer(k.model, k.depot(), memcg);
-  fmt::memory_buffer out;
-  const std::string_view before = "before|"; // a record is appended, nothing else touched
-  out.append(before.data(), before.data() + before.size());
-  Result r = printer->append(out, rec, mode);
-  if (result) *result = r;
-  std::string text = fmt::to_string(out);
-  EXPECT_EQ(text.substr(0, 7), "before|");
-  return text.substr(7);
+  // A record is appended, nothing else touched; the same text whether gathered or copied.
+  std::string texts[2];
+  for (bool gather : {false, true}) {
+    TextPieces out(gather);
+    out.append("before|");
+    Result r = printer->append(out, rec, mode);
+    if (result) *result = r;
+    out.for_each([&](std::string_view piece) { texts[gather] += piece; });
+  }
+  EXPECT_EQ(texts[0], texts[1]);
+  EXPECT_EQ(texts[0].substr(0, 7), "before|");
+  return texts[0].substr(7);
 }
 
 // 7.3/numa2 page_owner.mode-*.txt, PFN 0x1939: migrated, charged to the root memcg.
@@ -213,9 +217,9 @@ TEST_F(Migrated, GarbageHandlePrintsNoFrames) {
   rec.handle = 7 | (4u << 17);
   MemcgLines memcg(k.mem, k.model);
   auto printer = exact_printer(k.model, k.depot(), memcg);
-  fmt::memory_buffer out;
+  TextPieces out;
   EXPECT_EQ(printer->append(out, rec, PrintMode::StackHandle), Result::Printed);
-  EXPECT_EQ(fmt::to_string(out), head + "handle: 524295\n" + tail);
+  EXPECT_EQ(std::string(out.flat()), head + "handle: 524295\n" + tail);
   EXPECT_EQ(printer->bad_handles(), 1u);
 }
 
@@ -244,11 +248,11 @@ TEST_F(Migrated, PlaceholdersPrintTheRecord) {
   rec.memcg_data = k.add_objcg(po_c);
   MemcgLines memcg(k.mem, k.model);
   RecordPrinter printer(k.model, k.depot(), memcg);
-  fmt::memory_buffer out;
+  TextPieces out;
   EXPECT_EQ(printer.append(out, rec, PrintMode::Stack), Result::Printed);
   const std::string migrated = "Page has been migrated, last migrate reason: mempolicy_mbind\n";
   EXPECT_EQ(
-      fmt::to_string(out),
+      std::string(out.flat()),
       head + kFramesText + migrated +
           fmt::format("Charged to memcg ? (name not in the dump, mem_cgroup {:#x})\n\n", po_c));
   EXPECT_EQ(printer.memcg_placeholders(), 1u);
@@ -259,9 +263,9 @@ TEST_F(Migrated, StackPlaceholderKeepsTheHandle) {
   k.mem.drop(FakeKernel::kPool0);
   MemcgLines memcg(k.mem, k.model);
   RecordPrinter printer(k.model, k.depot(), memcg);
-  fmt::memory_buffer out;
+  TextPieces out;
   EXPECT_EQ(printer.append(out, rec, PrintMode::StackHandle), Result::Printed);
-  EXPECT_EQ(fmt::to_string(out),
+  EXPECT_EQ(std::string(out.flat()),
             head + " ? (stack not in the dump, handle 524289)\nhandle: 524289\n" + tail);
   EXPECT_EQ(printer.memcg_placeholders(), 0u);
   EXPECT_EQ(printer.stack_placeholders(), 1u);

@@ -539,11 +539,11 @@ public:
   py::bytes text(const PageRecord& r, const std::string& mode) {
     Data& d = data();
     Filter f = filter_of(d.engine.model(), mode, std::nullopt, std::nullopt);
-    fmt::memory_buffer out;
+    TextPieces out;
     const char* why = "";
     switch (d.printer.append(out, r, f.mode)) {
     case RecordPrinter::Result::Printed:
-      return {out.data(), out.size()};
+      return {out.flat().data(), out.flat().size()};
     case RecordPrinter::Result::TooLong:
       why = "longer than the kernel's page-sized buffer, the kernel prints no text for it";
       break;

@@ -12,6 +12,7 @@
 #include "powner/page_owner_walk.h"
 #include "powner/stack_depot.h"
 #include "powner/stack_views.h"
+#include "powner/text_pieces.h"
 #include "powner/types.h"
 #include "powner/vmcoreinfo.h"
 
@@ -25,6 +26,8 @@
 namespace powner {
 
 using Sink = std::function<void(std::string_view)>;
+// A chunk of the output in pieces, for a writer that gathers them (write_pieces()).
+using PiecesSink = std::function<void(const TextPieces&)>;
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 class Engine {
@@ -55,6 +58,10 @@ public:
 
   // The text of /sys/kernel/debug/page_owner under filter, streamed to sink in large chunks.
   void page_owner(const Filter& filter, const Sink& sink, const Progress& progress = {});
+  // The same text in pieces that refer to the stack texts instead of copying them: for a writer
+  // that gathers (writev), most of the output is never copied in this process.
+  void page_owner_pieces(const Filter& filter, const PiecesSink& sink,
+                         const Progress& progress = {});
 
   // A page_owner_stacks view; threshold defaults to the dump's own count_threshold.
   std::string stacks(StackView view, std::optional<uint64_t> threshold = std::nullopt);
@@ -72,6 +79,9 @@ public:
   std::vector<std::string> notes() const;
 
 private:
+  void print_page_owner(const Filter& filter, bool gather, const PiecesSink& sink,
+                        const Progress& progress);
+
   Memory& mem_;
   LockedMemory shared_mem_; // for the stack and memcg caches, which workers share
   KernelModel model_;

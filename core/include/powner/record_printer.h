@@ -9,6 +9,7 @@
 #include "powner/memcg.h"
 #include "powner/page_owner_walk.h"
 #include "powner/stack_depot.h"
+#include "powner/text_pieces.h"
 
 #include <array>
 #include <fmt/format.h>
@@ -41,8 +42,9 @@ public:
     Incomplete, // (exact) the dump lacks memory the record's text needs (a memcg, its name)
     NoStack,    // (exact) the dump lacks the record's stack (its stack record or its symbols)
   };
-  // Appends the record to out, or nothing unless Printed.
-  Result append(fmt::memory_buffer& out, const PageRecord& rec, PrintMode mode);
+  // Appends the record to out, or nothing unless Printed. Its stack text is referred to (see
+  // TextPieces): it stays put while the depot lives.
+  Result append(TextPieces& out, const PageRecord& rec, PrintMode mode);
 
   uint64_t bad_handles() const { return bad_handles_; }
   // Records printed with a placeholder, by kind.
@@ -55,7 +57,7 @@ public:
 
 private:
   // The "Page allocated via" and "PFN" lines of the record.
-  void append_header(fmt::memory_buffer& out, const PageRecord& rec);
+  void append_header(TextPieces& out, const PageRecord& rec);
 
   const KernelModel& model_;
   StackDepot& depot_;
