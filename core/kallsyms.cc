@@ -140,6 +140,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     return std::nullopt;
   };
 
+  std::array<char, kNameMax> name;
   name_off_.assign(n + 1, 0);
   name_ok_.assign(n, false);
   names_.reserve(std::min<size_t>(n, 1u << 20) * 24); // n may be garbage: a hint only
@@ -165,17 +166,21 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
       }
       good = good && have(off + hdr, len) && names_.size() < kMaxExpandedBytes;
       if (good) {
+        // Expanded into name, then appended once: a name is some ten tokens.
         const uint8_t* p = names.data() + off + hdr;
-        size_t before = names_.size();
+        size_t at = 0;
         bool skipped_type = false;
-        for (uint64_t k = 0; k < len && names_.size() - before < kNameMax; k++) {
+        for (uint64_t k = 0; k < len && at < kNameMax; k++) {
           std::string_view t = tokens[p[k]];
           if (!skipped_type && !t.empty()) {
             t.remove_prefix(1);
             skipped_type = true;
           }
-          names_.append(t.substr(0, kNameMax - (names_.size() - before)));
+          const size_t take = std::min(t.size(), kNameMax - at);
+          std::memcpy(name.data() + at, t.data(), take);
+          at += take;
         }
+        names_.append(name.data(), at);
         name_ok_[i] = true;
         off += hdr + len;
       } else {
@@ -243,19 +248,10 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
   if (unordered)
     warn(fmt::format("kallsyms: {} symbol addresses are out of order: damaged table", unordered));
 
-  by_name_.resize(n);
-  for (size_t i = 0; i < n; i++)
-    by_name_[i] = static_cast<uint32_t>(i);
-  std::sort(by_name_.begin(), by_name_.end(), [&](uint32_t a, uint32_t b) {
-    auto na = vmlinux_name(a), nb = vmlinux_name(b);
-    if (na != nb) return na < nb;
-    if (addr_[a] != addr_[b]) return addr_[a] < addr_[b];
-    return a < b;
-  });
-
   // Section bounds that is_ksym_addr() and the end of the table use.
-  auto sym = [&](std::string_view name) { return vmlinux_symbol(name).value_or(0); };
-  stext_ = sym("_stext");
+  const auto bounds = scan_vmlinux_symbols(
+      {"_stext", "_etext", "_sinittext", "_einittext", "_end", "__init_begin", "__init_end"});
+  stext_ = bounds[0].value_or(0);
   if (auto s = vmcoreinfo.symbol("_stext")) {
     if (stext_ && stext_ != *s) {
       warn(fmt::format("kallsyms: decoded _stext {:#x} disagrees with VMCOREINFO {:#x}", stext_,
@@ -264,15 +260,15 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     }
     stext_ = *s;
   }
-  etext_ = sym("_etext");
-  sinittext_ = sym("_sinittext");
-  einittext_ = sym("_einittext");
+  etext_ = bounds[1].value_or(0);
+  sinittext_ = bounds[2].value_or(0);
+  einittext_ = bounds[3].value_or(0);
   // Without KALLSYMS_ALL only text symbols (and __start_/__stop_ markers) are kept, and _end is
   // not one of them.
-  end_ = sym("_end");
+  end_ = bounds[4].value_or(0);
   kallsyms_all_ = end_ != 0;
-  init_begin_ = sym("__init_begin");
-  init_end_ = sym("__init_end");
+  init_begin_ = bounds[5].value_or(0);
+  init_end_ = bounds[6].value_or(0);
   if (!stext_ || !(kallsyms_all_ || etext_)) {
     warn("kallsyms: _stext/_etext are not in the symbol table");
     return;
@@ -285,12 +281,45 @@ std::string_view KernelSymbols::vmlinux_name(size_t i) const {
   return std::string_view(names_).substr(name_off_[i], name_off_[i + 1] - name_off_[i]);
 }
 
+const std::vector<uint32_t>& KernelSymbols::by_name() const {
+  std::call_once(by_name_made_, [&] {
+    by_name_.resize(addr_.size());
+    for (size_t i = 0; i < by_name_.size(); i++)
+      by_name_[i] = static_cast<uint32_t>(i);
+    std::sort(by_name_.begin(), by_name_.end(), [&](uint32_t a, uint32_t b) {
+      auto na = vmlinux_name(a), nb = vmlinux_name(b);
+      if (na != nb) return na < nb;
+      if (addr_[a] != addr_[b]) return addr_[a] < addr_[b];
+      return a < b;
+    });
+  });
+  return by_name_;
+}
+
 std::optional<uint64_t> KernelSymbols::vmlinux_symbol(std::string_view name) const {
-  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
+  const std::vector<uint32_t>& sorted = by_name();
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), name,
                              [&](uint32_t i, std::string_view v) { return vmlinux_name(i) < v; });
-  for (; it != by_name_.end() && vmlinux_name(*it) == name; ++it)
+  for (; it != sorted.end() && vmlinux_name(*it) == name; ++it)
     if (name_ok_[*it] && addr_ok_[*it]) return addr_[*it];
   return std::nullopt;
+}
+
+std::vector<std::optional<uint64_t>>
+KernelSymbols::scan_vmlinux_symbols(std::initializer_list<std::string_view> names) const {
+  std::vector<std::optional<uint64_t>> found(names.size());
+  for (size_t i = 0; i < addr_.size(); i++) {
+    if (!name_ok_[i] || !addr_ok_[i]) continue;
+    const size_t len = name_off_[i + 1] - name_off_[i];
+    size_t k = 0;
+    for (std::string_view name : names) {
+      // The lowest address, and of equal ones the first: vmlinux_symbol()'s order.
+      if (name.size() == len && (!found[k] || addr_[i] < *found[k]) && vmlinux_name(i) == name)
+        found[k] = addr_[i];
+      k++;
+    }
+  }
+  return found;
 }
 
 bool KernelSymbols::is_ksym_addr(uint64_t a) const {
@@ -402,9 +431,10 @@ std::optional<uint64_t> KernelSymbols::address_of(std::string_view name) const {
 
 std::vector<uint64_t> KernelSymbols::addresses_of(std::string_view name) const {
   std::vector<uint64_t> out;
-  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
+  const std::vector<uint32_t>& sorted = by_name();
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), name,
                              [&](uint32_t i, std::string_view v) { return vmlinux_name(i) < v; });
-  for (; it != by_name_.end() && vmlinux_name(*it) == name; ++it)
+  for (; it != sorted.end() && vmlinux_name(*it) == name; ++it)
     if (name_ok_[*it] && addr_ok_[*it]) out.push_back(addr_[*it]);
   for (const Module& mod : modules_)
     for (const ModSym& s : mod.syms)

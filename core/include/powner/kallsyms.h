@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,7 +110,13 @@ private:
   bool is_ksym_addr(uint64_t addr) const;
   std::optional<Symbol> lookup_vmlinux(uint64_t addr, bool& known) const;
   std::optional<uint64_t> vmlinux_symbol(std::string_view name) const;
+  // vmlinux_symbol() of each name, in one pass over the table and without by_name().
+  std::vector<std::optional<uint64_t>>
+  scan_vmlinux_symbols(std::initializer_list<std::string_view> names) const;
   std::string_view vmlinux_name(size_t i) const;
+  // The vmlinux indexes sorted by (name, address, index), made on the first lookup by name:
+  // printing needs none, and sorting some 150,000 names was a third of the symbols' set-up.
+  const std::vector<uint32_t>& by_name() const;
 
   // Modules, BPF images and ftrace's saved symbols (module_symbols.cc).
   void load_modules(Memory& memory, Types& types);
@@ -118,10 +126,11 @@ private:
 
   // vmlinux kallsyms, in kallsyms order (sorted by address by scripts/kallsyms).
   std::vector<uint64_t> addr_;
-  std::vector<uint32_t> name_off_; // n + 1 offsets into names_
-  std::vector<bool> name_ok_;      // the name bytes were readable
-  std::vector<bool> addr_ok_;      // the offset entry was readable
-  std::vector<uint32_t> by_name_;  // indexes sorted by (name, address, index)
+  std::vector<uint32_t> name_off_;        // n + 1 offsets into names_
+  std::vector<bool> name_ok_;             // the name bytes were readable
+  std::vector<bool> addr_ok_;             // the offset entry was readable
+  mutable std::vector<uint32_t> by_name_; // by_name()
+  mutable std::once_flag by_name_made_;
   std::string names_;
   Encoding encoding_ = Encoding::None;
   bool vmlinux_ok_ = false;
