@@ -94,6 +94,11 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     table_len = *token_index_at - *token_table_at;
   Block table = read_block(memory, *token_table_at, table_len);
   std::array<std::string, 256> tokens;
+  // And each one padded in a slot of its own: a name is some ten tokens, each then copied as one
+  // move of a fixed size (a copy of each token's own size was half of decoding the names).
+  constexpr size_t kMove = 16, kSlot = 48;
+  std::vector<char> slots(256 * kSlot);
+  std::array<uint16_t, 256> token_size{};
   for (size_t i = 0; i < 256; i++) {
     uint64_t off = index.u(2 * i, 2);
     if (!table.ok(off, 1)) {
@@ -107,6 +112,8 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
       return;
     }
     tokens[i].assign(p, len);
+    token_size[i] = static_cast<uint16_t>(std::min<size_t>(len, UINT16_MAX));
+    if (len + 1 + kMove <= kSlot) std::memcpy(&slots[i * kSlot], p, len);
   }
 
   // Names: [len][len token bytes], len ULEB128 in one or two bytes; the first expanded char is
@@ -140,7 +147,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     return std::nullopt;
   };
 
-  std::array<char, kNameMax> name;
+  std::array<char, kNameMax + kMove> name; // (a fixed move may write past the name's end)
   name_off_.assign(n + 1, 0);
   name_ok_.assign(n, false);
   names_.reserve(std::min<size_t>(n, 1u << 20) * 24); // n may be garbage: a hint only
@@ -171,13 +178,18 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
         size_t at = 0;
         bool skipped_type = false;
         for (uint64_t k = 0; k < len && at < kNameMax; k++) {
-          std::string_view t = tokens[p[k]];
-          if (!skipped_type && !t.empty()) {
-            t.remove_prefix(1);
+          const uint8_t t = p[k];
+          size_t from = 0, size = token_size[t];
+          if (!skipped_type && size) {
+            from = 1;
+            size--;
             skipped_type = true;
           }
-          const size_t take = std::min(t.size(), kNameMax - at);
-          std::memcpy(name.data() + at, t.data(), take);
+          const size_t take = std::min(size, kNameMax - at);
+          if (size <= kMove) // then the token is in its slot, and the move stays within it
+            std::memcpy(name.data() + at, &slots[t * kSlot + from], kMove);
+          else
+            std::memcpy(name.data() + at, tokens[t].data() + from, take);
           at += take;
         }
         names_.append(name.data(), at);
