@@ -20,10 +20,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -52,7 +54,9 @@ public:
   OutputFloor(const char* path, uint64_t bytes, uint64_t sections)
       : bytes_(bytes), sections_(std::max<uint64_t>(sections, 1)) {
     if (!path) return;
-    if (std::strcmp(path, "/dev/null") != 0) unlink(path); // a new file, as the CLI's -o makes
+    // A new file, as the CLI's -o makes; a device (/dev/null) is written in place, never removed.
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
     fd_ = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0)
       throw powner::Error(powner::Status::Unreadable, std::string("cannot write ") + path);
@@ -151,16 +155,29 @@ int main(int argc, char** argv) {
         totals.pfns += per_section;
       }
     };
+    // A thread's failure (a write to a full disk) is the run's, reported once all have stopped.
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto guarded = [&](powner::Memory& mem) {
+      try {
+        worker(mem);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = sections; // the others stop at their next section
+      }
+    };
     std::vector<std::unique_ptr<powner::Memory>> clones;
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; i++) {
       clones.push_back(dump.clone());
       if (!clones.back()) break;
-      pool.emplace_back(worker, std::ref(*clones.back()));
+      pool.emplace_back(guarded, std::ref(*clones.back()));
     }
-    worker(dump);
+    guarded(dump);
     for (auto& t : pool)
       t.join();
+    if (failure) std::rethrow_exception(failure);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto pfns = static_cast<double>(totals.pfns.load());
     std::printf("floor: %llu pfns of %s, %.1f MB in %.3f s on %zu thread(s) (%.1f Mpfn/s, "
