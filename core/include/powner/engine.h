@@ -59,7 +59,7 @@ public:
   // The text of /sys/kernel/debug/page_owner under filter, streamed to sink in large chunks.
   void page_owner(const Filter& filter, const Sink& sink, const Progress& progress = {});
   // The same text in pieces that refer to the stack texts instead of copying them: for a writer
-  // that gathers (writev), most of the output is never copied in this process.
+  // that gathers (writev), the stack texts (half of the output) are never copied in this process.
   void page_owner_pieces(const Filter& filter, const PiecesSink& sink,
                          const Progress& progress = {});
 

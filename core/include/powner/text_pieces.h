@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Text as it is made for the output: bytes of its own, and, when gathering, texts it only refers
-// to. page_owner's output is mostly stack texts, the same few thousand again and again; a writer
+// to. Half of page_owner's output is stack texts, the same few thousand again and again; a writer
 // that gathers (writev) writes each from where the stack depot keeps it, where copying them into
-// the output first cost a tenth of a full walk (755 MB written to memory, then read back).
+// the output first wrote them to memory once more (377 of the 8 GiB dump's 755 MB).
 #pragma once
 
 #include <cstddef>

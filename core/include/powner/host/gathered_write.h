@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Writes a text in pieces (TextPieces) to a file descriptor with writev(), IOV_MAX pieces at a
-// time: the kernel copies each piece from where it is, the only copy of most of the output.
+// time: the kernel copies each piece from where it is, the only copy the stack texts get.
 #pragma once
 
 #include "powner/text_pieces.h"
