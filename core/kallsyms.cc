@@ -147,7 +147,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
     return std::nullopt;
   };
 
-  std::array<char, kNameMax + kMove> name; // (a fixed move may write past the name's end)
+  std::array<char, kNameMax + kMove> name{}; // (a fixed move may write past the name's end)
   name_off_.assign(n + 1, 0);
   name_ok_.assign(n, false);
   names_.reserve(std::min<size_t>(n, 1u << 20) * 24); // n may be garbage: a hint only
