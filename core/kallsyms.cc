@@ -98,7 +98,6 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
   // move of a fixed size (a copy of each token's own size was half of decoding the names).
   constexpr size_t kMove = 16, kSlot = 48;
   std::vector<char> slots(256 * kSlot);
-  std::array<uint16_t, 256> token_size{};
   for (size_t i = 0; i < 256; i++) {
     uint64_t off = index.u(2 * i, 2);
     if (!table.ok(off, 1)) {
@@ -112,7 +111,6 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
       return;
     }
     tokens[i].assign(p, len);
-    token_size[i] = static_cast<uint16_t>(std::min<size_t>(len, UINT16_MAX));
     if (len + 1 + kMove <= kSlot) std::memcpy(&slots[i * kSlot], p, len);
   }
 
@@ -179,7 +177,7 @@ void KernelSymbols::load_vmlinux(Memory& memory, const VmcoreInfo& vmcoreinfo, T
         bool skipped_type = false;
         for (uint64_t k = 0; k < len && at < kNameMax; k++) {
           const uint8_t t = p[k];
-          size_t from = 0, size = token_size[t];
+          size_t from = 0, size = tokens[t].size();
           if (!skipped_type && size) {
             from = 1;
             size--;

@@ -26,7 +26,7 @@
 namespace powner {
 
 using Sink = std::function<void(std::string_view)>;
-// A chunk of the output in pieces, for a writer that gathers them (write_pieces()).
+// A chunk of the output in pieces, for a writer that gathers them (host/gathered_write.h).
 using PiecesSink = std::function<void(const TextPieces&)>;
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 

@@ -42,8 +42,8 @@ public:
     Incomplete, // (exact) the dump lacks memory the record's text needs (a memcg, its name)
     NoStack,    // (exact) the dump lacks the record's stack (its stack record or its symbols)
   };
-  // Appends the record to out, or nothing unless Printed. Its stack text is referred to (see
-  // TextPieces): it stays put while the depot lives.
+  // Appends the record to out, or nothing unless Printed. Its stack text and memcg lines are
+  // referred to (see TextPieces): they stay put while the depot and this printer live.
   Result append(TextPieces& out, const PageRecord& rec, PrintMode mode);
 
   uint64_t bad_handles() const { return bad_handles_; }

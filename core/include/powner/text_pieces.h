@@ -20,11 +20,10 @@ public:
   // are copied in, and the text is one piece (flat()).
   explicit TextPieces(bool gather = false) : gather_(gather) {}
 
-  bool gathers() const { return gather_; }
   // Room for bytes of its own, made once: a text used again and again (cleared) keeps its room.
   void reserve(size_t own_bytes) {
     own_.reserve(own_bytes);
-    pieces_.reserve(own_bytes / kOwnBytesPerPiece);
+    if (gather_) pieces_.reserve(own_bytes / kOwnBytesPerPiece); // (copied: one piece)
   }
   size_t own_bytes() const { return own_end_; }
   // Bytes of text, over all pieces.
@@ -59,7 +58,7 @@ public:
   struct Mark {
     size_t own = 0, pieces = 0, size = 0;
   };
-  Mark mark() const { return {own_.size(), pieces_.size(), size_}; }
+  Mark mark() const { return {own_end_, pieces_.size(), size_}; }
   void truncate(const Mark& m);
   void clear() { truncate({}); }
 
